@@ -1,0 +1,67 @@
+"""The app factory. `wsgi.py` is `app = create_app()`; tests pass overrides."""
+
+import logging
+from datetime import datetime, timezone
+
+from flask import Flask, jsonify, request
+from sqlalchemy import text
+
+from webhooks.registry import PROVIDERS
+
+from . import cli
+from .config import ROOT, Settings
+from .inbound import receive
+from .runtime import Runtime
+from .workers import EmbeddedWorkers
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    settings = Settings.load(overrides)
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = Runtime(settings)
+    app.extensions["cdht"] = runtime
+
+    def on_inbound(message):
+        return receive(runtime, message, datetime.now(timezone.utc))
+
+    for name, provider in PROVIDERS.items():
+        if name == "console" and not settings.console:
+            continue
+        app.register_blueprint(provider.make_blueprint(on_inbound))
+
+    workers = EmbeddedWorkers(runtime)
+    app.extensions["cdht.workers"] = workers
+    if settings.workers_embedded:
+        @app.before_request
+        def _start_workers():
+            workers.ensure_started()
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            with runtime.db.transaction() as session:
+                session.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception as exc:
+            database = f"error: {type(exc).__name__}"
+        status = 200 if database == "ok" else 503
+        return jsonify(status="ok" if status == 200 else "degraded", database=database,
+                       criteria=f"{runtime.criteria.id} {runtime.criteria.version}",
+                       embedded_workers=settings.workers_embedded), status
+
+    @app.errorhandler(413)
+    def _too_large(_error):
+        return jsonify(error="request body too large"), 413
+
+    @app.errorhandler(404)
+    def _not_found(_error):
+        return jsonify(error=f"no such page: {request.path}"), 404
+
+    @app.errorhandler(405)
+    def _method(_error):
+        return jsonify(error=f"{request.method} is not allowed here"), 405
+
+    cli.register(app)
+    return app

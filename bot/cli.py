@@ -1,0 +1,92 @@
+"""Command-line operations: `flask --app wsgi <command>`."""
+
+import json
+import sys
+import uuid
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from storage import migrate
+from storage.models import Unit
+from webhooks.contract import InboundMessage
+
+from .export import assessment_rows
+from .inbound import receive
+from .seed import seed_demo
+
+
+def _runtime():
+    return current_app.extensions["cdht"]
+
+
+db_group = AppGroup("db", help="Database schema (Alembic migrations).")
+units_group = AppGroup("units", help="The unit tree.")
+assessments_group = AppGroup("assessments", help="Citizens' assessments.")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(_runtime().settings.database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the demo unit tree (Hưng Yên) and the demo officer; safe to run twice."""
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        summary = seed_demo(session, rt.settings.demo_password, datetime.now(timezone.utc))
+    rt.units_changed()
+    click.echo(f"demo data: {summary['province']}, {summary['units']} units")
+    click.echo(f"demo officer login: {summary['officer']} / {summary['password']}")
+
+
+@units_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+def units_list(fmt):
+    """One JSON object per unit: code, name, kind, parent_code."""
+    with _runtime().db.transaction() as session:
+        units = session.scalars(select(Unit).order_by(Unit.path)).all()
+        for unit in units:
+            click.echo(json.dumps({"code": unit.code, "name": unit.name, "kind": unit.kind,
+                                   "parent_code": unit.parent.code if unit.parent else None},
+                                  ensure_ascii=False))
+
+
+@assessments_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--unit", "unit_code", default=None, help="Only citizens of this unit's subtree.")
+def assessments_export(fmt, unit_code):
+    """One JSON object per assessment, unfinished ones included (docs/export.md)."""
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        try:
+            for row in assessment_rows(session, rt.criteria_sets, unit_code):
+                click.echo(json.dumps(row, ensure_ascii=False))
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.command("chat")
+@click.option("--channel", type=click.Choice(["zalo", "sms"]), default="zalo")
+@click.option("--from", "sender", required=True, help="Zalo user id or phone number.")
+def chat(channel, sender):
+    """Talk to the bot in the terminal, as a citizen on CHANNEL."""
+    rt = _runtime()
+    click.echo(f"Chatting as {sender} on {channel}. Ctrl-D to stop.")
+    for line in sys.stdin:
+        message = InboundMessage("console", uuid.uuid4().hex, channel, sender, line.rstrip("\n"))
+        for reply in receive(rt, message).replies:
+            note = f"   [{reply.segments} SMS, {reply.encoding}]" if channel == "sms" else ""
+            click.echo(f"< {reply.text}{note}")
+
+
+def register(app) -> None:
+    for command in (db_group, units_group, assessments_group, seed_demo_command, chat):
+        app.cli.add_command(command)

@@ -1,0 +1,61 @@
+"""Settings: defaults, then the environment (CDHT_ prefix, plus DATABASE_URL), then
+explicit overrides (tests). Every setting is documented in docs/configuration.md."""
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'cdht.sqlite3'}"
+TRUE = {"1", "true", "yes", "on"}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    console: bool = False                  # CDHT_CONSOLE: /webhooks/console and /simulator
+    embedded_workers: bool | None = None   # CDHT_EMBEDDED_WORKERS; None → on for SQLite
+    criteria_set: str = "cdht-2023"        # CDHT_CRITERIA_SET: the set new assessments use
+    criteria_version: str | None = None    # CDHT_CRITERIA_VERSION; None → the newest of that id
+    criteria_dir: str | None = None        # CDHT_CRITERIA_DIR: more criteria files, beside flows/criteria
+    session_expiry_days: int = 14          # CDHT_SESSION_EXPIRY_DAYS
+    help_name: str | None = None           # CDHT_HELP_NAME / CDHT_HELP_PHONE: who to call when
+    help_phone: str | None = None          #   the citizen's unit has no phone of its own
+    dispatch_interval: float = 1.0         # CDHT_DISPATCH_INTERVAL: seconds between outbox polls
+    max_attempts: int = 5                  # CDHT_MAX_ATTEMPTS: sends tried before "failed"
+    secret_key: str = "dev-only-change-me"  # CDHT_SECRET_KEY
+    demo_password: str = "khuyenhoc-demo"   # CDHT_DEMO_PASSWORD: the seed-demo officer's
+
+    @property
+    def workers_embedded(self) -> bool:
+        if self.embedded_workers is not None:
+            return self.embedded_workers
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def load(cls, overrides: dict | None = None, environ=os.environ) -> "Settings":
+        values = {}
+        for f in fields(cls):
+            name = "DATABASE_URL" if f.name == "database_url" else f"CDHT_{f.name.upper()}"
+            if name in environ and environ[name] != "":
+                values[f.name] = _convert(name, environ[name], f.type)
+        settings = replace(cls(), **values)
+        return replace(settings, **(overrides or {}))
+
+
+def _convert(name: str, raw: str, kind) -> object:
+    kind = kind.__name__ if isinstance(kind, type) else str(kind)
+    try:
+        if "bool" in kind:
+            return raw.strip().lower() in TRUE
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind}") from None
+    return raw

@@ -1,0 +1,126 @@
+"""Between rows and the engine: load a citizen's State, and carry out the effects."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+
+from flows import effects as fx
+from flows.state import AssessmentView, Position, Profile, State
+from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,
+                            ConversationSession, Outbox, Unit)
+
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+REDACTED = "[đã xoá theo yêu cầu của công dân]"
+
+
+def latest_assessment(session, citizen_id: int) -> Assessment | None:
+    return session.scalars(select(Assessment).where(Assessment.citizen_id == citizen_id)
+                           .order_by(Assessment.period.desc()).limit(1)).first()
+
+
+def load_state(session, citizen: Citizen) -> tuple[State, ConversationSession]:
+    convo = session.scalars(select(ConversationSession)
+                            .where(ConversationSession.citizen_id == citizen.id)).first()
+    if convo is None:
+        convo = ConversationSession(citizen_id=citizen.id, position={},
+                                    updated_at=citizen.created_at)
+        session.add(convo)
+    profile = Profile(
+        name=citizen.name, birth_year=citizen.birth_year,
+        unit_code=citizen.unit.code if citizen.unit else None,
+        target_group=citizen.target_group, phone=citizen.phone, consent=citizen.consent,
+        opted_out=citizen.opted_out, registered=citizen.registered_at is not None)
+    view = None
+    row = latest_assessment(session, citizen.id)
+    if row is not None:
+        view = AssessmentView(
+            criteria_set=row.criteria_set, version=row.criteria_version, group=row.target_group,
+            period=row.period, answers={a.indicator: a.option for a in row.answers},
+            completed=row.status == "completed")
+    return State(Position.from_json(convo.position), profile, view), convo
+
+
+class Effects:
+    """Carries out the engine's effects (except Send, which the caller renders) on one
+    citizen, inside the caller's transaction."""
+
+    def __init__(self, session, citizen: Citizen, contact: Contact, now: datetime):
+        self.session, self.citizen, self.contact, self.now = session, citizen, contact, now
+        self.deleted = False
+
+    def apply(self, effect) -> None:
+        handler = getattr(self, "_" + type(effect).__name__)
+        handler(effect)
+
+    def _Send(self, effect: fx.Send) -> None:
+        pass  # rendered into outbox rows by the caller
+
+    def _SaveProfile(self, effect: fx.SaveProfile) -> None:
+        for field, value in effect.changes.items():
+            if field == "unit_code":
+                self.citizen.unit = self.session.scalars(
+                    select(Unit).where(Unit.code == value)).one()
+            elif field == "registered":
+                self.citizen.registered_at = self.now if value else None
+            else:
+                setattr(self.citizen, field, value)
+
+    def _RecordConsent(self, effect: fx.RecordConsent) -> None:
+        if effect.kind == "data":
+            self.citizen.consent = effect.granted
+            wording = "registration.consent"
+        else:
+            self.citizen.opted_out = not effect.granted
+            wording = "optin.done" if effect.granted else "optout.done"
+        self.session.add(ConsentRecord(citizen_id=self.citizen.id, contact_id=self.contact.id,
+                                       kind=effect.kind, granted=effect.granted,
+                                       wording=wording, recorded_at=self.now))
+
+    def _current(self) -> Assessment:
+        return latest_assessment(self.session, self.citizen.id)
+
+    def _StartAssessment(self, effect: fx.StartAssessment) -> None:
+        self.session.add(Assessment(
+            citizen_id=self.citizen.id, period=effect.period, criteria_set=effect.criteria_set,
+            criteria_version=effect.version, target_group=effect.group, status="in_progress",
+            started_at=self.now, updated_at=self.now))
+        self.session.flush()
+
+    def _StoreAnswer(self, effect: fx.StoreAnswer) -> None:
+        assessment = self._current()
+        answer = next((a for a in assessment.answers if a.indicator == effect.indicator), None)
+        if answer is None:
+            answer = Answer(indicator=effect.indicator)
+            assessment.answers.append(answer)
+        answer.option, answer.points = effect.option, effect.points
+        answer.raw_text, answer.answered_at = effect.raw_text, self.now
+        assessment.updated_at = self.now
+        self.session.flush()
+
+    def _ClearAnswers(self, effect: fx.ClearAnswers) -> None:
+        assessment = self._current()
+        self.session.execute(delete(Answer).where(Answer.assessment_id == assessment.id))
+        self.session.expire(assessment, ["answers"])
+        assessment.status, assessment.total, assessment.passed = "in_progress", None, None
+        assessment.completed_at, assessment.updated_at = None, self.now
+
+    def _CompleteAssessment(self, effect: fx.CompleteAssessment) -> None:
+        assessment = self._current()
+        assessment.status, assessment.total, assessment.passed = "completed", effect.total, effect.passed
+        assessment.completed_at = assessment.updated_at = self.now
+
+    def _DeleteCitizen(self, effect: fx.DeleteCitizen) -> None:
+        """Decree 13/2023 deletion: the citizen, their answers and session go; texts
+        already sent to their addresses are redacted; the contacts stay, detached."""
+        contact_ids = select(Contact.id).where(Contact.citizen_id == self.citizen.id)
+        self.session.execute(update(Outbox).where(Outbox.contact_id.in_(contact_ids),
+                                                  Outbox.status != "queued")
+                             .values(text=REDACTED))
+        self.session.execute(update(Contact).where(Contact.citizen_id == self.citizen.id)
+                             .values(citizen_id=None))
+        self.session.execute(update(ConsentRecord).where(ConsentRecord.citizen_id == self.citizen.id)
+                             .values(citizen_id=None))
+        self.session.execute(delete(Citizen).where(Citizen.id == self.citizen.id))
+        self.session.expunge_all()
+        self.deleted = True

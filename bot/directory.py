@@ -1,0 +1,19 @@
+"""The engine's unit directory, read from the unit tree."""
+
+from sqlalchemy import select
+
+from flows.directory import Directory, UnitEntry
+from storage.models import Unit
+
+
+def load_directory(session, default_help) -> Directory:
+    units = session.scalars(select(Unit).where(Unit.active)).all()
+    by_id = {u.id: u for u in units}
+    entries = []
+    for u in units:
+        parent = by_id.get(u.parent_id)
+        entries.append(UnitEntry(
+            code=u.code, name=u.name, area=parent.name if parent else "",
+            parent=parent.code if parent else None, help_name=u.help_name,
+            help_phone=u.help_phone, joinable=u.joinable))
+    return Directory(entries, default_help=default_help)

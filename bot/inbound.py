@@ -1,0 +1,120 @@
+"""The inbound pipeline: one message, one transaction.
+
+1. record the inbound event; a (provider, external_id) seen before → acknowledge, do nothing;
+2. lock the contact (PostgreSQL: SELECT … FOR UPDATE; SQLite: the immediate transaction);
+3. load the citizen's state, run the engine, carry out its effects;
+4. render every Send into an outbox row; save the position; commit.
+Nothing is sent here: the dispatcher reads the outbox after commit.
+"""
+
+import logging
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from flows import effects as fx
+from flows.engine import Inbound, step
+from flows.phone import to_e164
+from messages_vi.gsm import segments
+from messages_vi.render import Recipient
+from storage.models import Citizen, Contact, InboundEvent, Outbox
+from webhooks.contract import InboundMessage, InboundResult, Reply
+
+from .conversation import Effects, load_state
+
+log = logging.getLogger(__name__)
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+REPLY_PRIORITY = 10
+
+
+def _insert(session):
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+def normalise_address(message: InboundMessage) -> str:
+    if message.channel == "sms":
+        return to_e164(message.address) or message.address
+    return message.address
+
+
+def record_event(session, message: InboundMessage, now: datetime) -> int | None:
+    """The new event's id, or None when this provider already delivered this message."""
+    stmt = (_insert(session)(InboundEvent)
+            .values(provider=message.provider, external_id=message.external_id, received_at=now)
+            .on_conflict_do_nothing(index_elements=["provider", "external_id"])
+            .returning(InboundEvent.id))
+    return session.execute(stmt).scalar()
+
+
+def lock_contact(session, channel: str, address: str, now: datetime) -> Contact:
+    session.execute(_insert(session)(Contact)
+                    .values(channel=channel, address=address, created_at=now)
+                    .on_conflict_do_nothing(index_elements=["channel", "address"]))
+    return session.scalars(select(Contact).where(Contact.channel == channel,
+                                                 Contact.address == address)
+                           .with_for_update()).one()
+
+
+def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool]:
+    """The contact's citizen; a new SMS number joins the citizen registered with it."""
+    if contact.citizen is not None:
+        return contact.citizen, False
+    phone = contact.address if contact.channel == "sms" and contact.address.startswith("+") else None
+    if phone:
+        owners = session.scalars(select(Citizen).where(Citizen.phone == phone,
+                                                       Citizen.registered_at.is_not(None))
+                                 .limit(2)).all()
+        if len(owners) == 1:
+            contact.citizen = owners[0]
+            return owners[0], True
+    citizen = Citizen(phone=phone, created_at=now, opted_out=False)
+    session.add(citizen)
+    contact.citizen = citizen
+    session.flush()
+    return citizen, False
+
+
+def receive(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
+    now = now or datetime.now(timezone.utc)
+    script = runtime.script()
+    address = normalise_address(message)
+    with runtime.db.transaction() as session:
+        event_id = record_event(session, message, now)
+        if event_id is None:
+            log.info("duplicate %s message %s ignored", message.provider, message.external_id)
+            return InboundResult(duplicate=True)
+        contact = lock_contact(session, message.channel, address, now)
+        session.get(InboundEvent, event_id).contact_id = contact.id
+        contact.last_inbound_at = now
+        citizen, linked = citizen_for(session, contact, now)
+        state, convo = load_state(session, citizen)
+        new_state, effects = step(script, state, Inbound(message.text, message.channel), now)
+        if linked:
+            effects.insert(0, fx.Send("contact.linked", {"channel": message.channel}))
+        performer = Effects(session, citizen, contact, now)
+        sends = []
+        for effect in effects:
+            performer.apply(effect)
+            if isinstance(effect, fx.Send):
+                sends.append(effect)
+        if not performer.deleted:
+            convo.position = new_state.position.to_json()
+            convo.updated_at = now
+        recipient = Recipient(new_state.profile.birth_year,
+                              new_state.profile.target_group in runtime.pupil_groups(),
+                              now.astimezone(TIMEZONE).year)
+        replies = []
+        for i, send in enumerate(sends):
+            text = runtime.catalog.render(send.key, send.params, message.channel, recipient)
+            seg = segments(text)
+            session.add(Outbox(
+                contact_id=contact.id, channel=message.channel, provider=message.provider,
+                address=address, text=text, segments=seg.count, encoding=seg.encoding,
+                kind="reply", priority=REPLY_PRIORITY, status="queued", next_attempt_at=now,
+                dedup_key=f"reply:{event_id}:{i}", created_at=now, updated_at=now))
+            replies.append(Reply(text, seg.count, seg.encoding))
+    if replies:
+        runtime.outbox_waiting.set()
+    return InboundResult(duplicate=False, replies=tuple(replies))

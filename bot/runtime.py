@@ -1,0 +1,68 @@
+"""Everything a running bot holds once: settings, database, catalog, flows, criteria,
+channels. Built by create_app; nothing here connects or starts at import time."""
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from flows.engine import Script
+from flows.loading import FLOWS_DIR, load_all_criteria, load_flow
+from messages_vi.render import Catalog
+from storage.db import Database
+from webhooks.registry import PROVIDERS
+
+from .config import ConfigError, Settings
+from .directory import load_directory
+
+
+def pick_criteria(sets, set_id: str, version: str | None):
+    versions = sorted(v for (i, v) in sets if i == set_id)
+    if not versions or (version and version not in versions):
+        known = ", ".join(f"{i} {v}" for i, v in sorted(sets))
+        raise ConfigError(f"criteria set {set_id} {version or ''} not found (known: {known})")
+    return sets[(set_id, version or versions[-1])]
+
+
+class Runtime:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.catalog = Catalog.load()
+        self.criteria_sets = load_all_criteria()
+        if settings.criteria_dir:
+            extra = load_all_criteria(Path(settings.criteria_dir))
+            clash = set(extra) & set(self.criteria_sets)
+            if clash:
+                raise ConfigError(f"CDHT_CRITERIA_DIR redefines {sorted(clash)}")
+            self.criteria_sets.update(extra)
+        self.criteria = pick_criteria(self.criteria_sets, settings.criteria_set,
+                                      settings.criteria_version)
+        self.registration = load_flow(FLOWS_DIR / "registration.toml")
+        self.channels = {name: provider.make_channel(settings)
+                         for name, provider in PROVIDERS.items()}
+        self.outbox_waiting = threading.Event()   # set after a commit that queued messages
+        self._script: Script | None = None
+        self._lock = threading.Lock()
+
+    def script(self) -> Script:
+        """The engine's view of the world; the unit directory is read from the database once."""
+        with self._lock:
+            if self._script is None:
+                with self.db.transaction() as session:
+                    directory = load_directory(session, self.default_help())
+                self._script = Script(
+                    registration=self.registration, criteria=self.criteria, directory=directory,
+                    criteria_sets=self.criteria_sets,
+                    expiry=timedelta(days=self.settings.session_expiry_days))
+            return self._script
+
+    def units_changed(self) -> None:
+        with self._lock:
+            self._script = None
+
+    def default_help(self):
+        s = self.settings
+        return (s.help_name or "Hội Khuyến học", s.help_phone) if s.help_phone else None
+
+    def pupil_groups(self) -> set[str]:
+        return {g.id for cs in self.criteria_sets.values() for g in cs.groups if g.pupils}

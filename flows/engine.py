@@ -1,0 +1,397 @@
+"""The conversation engine: one inbound reply in, the new state and effects out.
+
+    new_state, effects = step(script, state, inbound, now)
+
+Pure: no database, no network, no clock (`now` is an aware datetime passed in).
+The order of reading a reply: a pending yes/no outside the flow (delete?
+restart? continue?), then global commands, then session expiry, then the
+running flow's current question. A reply that cannot be read is never
+guessed: the question is asked again with a hint, and from the third failed
+try on the hint says whom to call.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+from . import commands
+from . import effects as fx
+from .directory import MAX_CANDIDATES, Directory
+from .handlers import run_command, settle_pending
+from .model import COMPLETE, END, RESULT, CriteriaSet, Flow, Option, Step, assessment_flow
+from .normalize import fold
+from .phone import to_e164
+from .results import result_params
+from .scoring import score
+from .state import Position, State, apply
+from .understanding import (Reading, core, read_choice, read_integer, read_name, read_number,
+                            read_year, read_yes_no)
+
+HELP_AFTER_FAILS = 3
+SKIP_WORDS = frozenset({"bo qua", "bo", "khong co", "ko co", "k co", "khong", "ko", "k",
+                        "chua co", "khong dung zalo", "skip"})
+
+
+@dataclass(frozen=True)
+class Inbound:
+    text: str
+    channel: str  # "zalo" | "sms"
+
+
+@dataclass(frozen=True)
+class Script:
+    """Everything the engine may consult besides the conversation itself."""
+    registration: Flow
+    criteria: CriteriaSet                     # the set new assessments use
+    directory: Directory
+    criteria_sets: Mapping[tuple[str, str], CriteriaSet] = field(default_factory=dict)
+    expiry: timedelta = timedelta(days=14)
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    def criteria_of(self, criteria_set: str, version: str) -> CriteriaSet:
+        return self.criteria_sets.get((criteria_set, version), self.criteria)
+
+
+def step(script: Script, state: State, inbound: Inbound, now: datetime) -> tuple[State, list]:
+    turn = Turn(script, state, inbound, now)
+    turn.run()
+    return replace(turn.state, position=replace(turn.state.position, touched_at=now)), turn.effects
+
+
+class Turn:
+    """One reply being handled: the state so far and the effects emitted so far."""
+
+    def __init__(self, script: Script, state: State, inbound: Inbound, now: datetime):
+        self.script, self.state, self.now = script, state, now
+        self.raw = inbound.text or ""
+        self.folded = fold(self.raw)
+        self.effects: list = []
+
+    # -- small verbs -------------------------------------------------------
+    @property
+    def pos(self) -> Position:
+        return self.state.position
+
+    def emit(self, effect) -> None:
+        self.effects.append(effect)
+        self.state = apply(self.state, effect)
+
+    def say(self, key: str, **params) -> None:
+        self.emit(fx.Send(key, params))
+
+    def move(self, **changes) -> None:
+        self.state = replace(self.state, position=replace(self.pos, **changes))
+
+    def local_year(self) -> int:
+        return self.now.astimezone(ZoneInfo(self.script.timezone)).year
+
+    def help_params(self) -> dict:
+        contact = self.script.directory.help_contact(self.state.profile.unit_code)
+        if not contact:
+            return {"help": ""}
+        return {"help": {"msg": "help.call", "params": {"help_name": contact[0],
+                                                         "help_phone": contact[1]}}}
+
+    # -- the order of reading ---------------------------------------------
+    def run(self) -> None:
+        if self.pos.pending:
+            self.answer_pending()
+            return
+        command = commands.match(self.raw, self.folded, self.at_step_type() == "name")
+        if command:
+            run_command(self, command)
+            return
+        if self.pos.flow and self.expired():
+            self.move(pending="resume", fails=0)
+            self.say("session.expired", since=self.pos.touched_at, **self.progress())
+            return
+        if self.pos.flow is None:
+            self.idle()
+            return
+        self.answer_step()
+
+    def expired(self) -> bool:
+        touched = self.pos.touched_at
+        return touched is not None and self.now - touched > self.script.expiry
+
+    def at_step_type(self) -> str | None:
+        if not self.pos.flow or self.pos.pending:
+            return None
+        return self.flow().get(self.pos.step).type
+
+    def progress(self) -> dict:
+        if self.pos.flow == "assessment":
+            flow = self.flow()
+            return {"where": {"msg": "where.question",
+                              "params": {"n": flow.index(self.pos.step) + 1,
+                                         "total": len(flow.steps)}}}
+        return {"where": {"msg": "where.registration"}}
+
+    # -- pending yes/no questions outside the flow -------------------------
+    PENDING_OPTIONS = {
+        "resume": (Option("Tiếp tục", "Tiep tuc", "yes", means="yes",
+                          aliases=("tiep", "tiep tuc", "lam tiep")),
+                   Option("Làm lại từ đầu", "Lam lai tu dau", "no", means="no",
+                          aliases=("lai", "lam lai", "bat dau lai"))),
+    }
+
+    def answer_pending(self) -> None:
+        kind = self.pos.pending
+        options = self.PENDING_OPTIONS.get(kind)
+        if options:
+            reading = read_choice(self.folded, options)
+            reading = Reading(options[reading.value - 1].value) if reading.ok else reading
+        else:
+            reading = read_yes_no(self.folded)
+        if not reading.ok:
+            command = commands.match(self.raw, self.folded)
+            if command:
+                self.move(pending=None, fails=0)
+                run_command(self, command)
+                return
+            fails = self.pos.fails + 1
+            self.move(fails=fails)
+            self.say("pending.reask", hint={"msg": f"hint.{reading.problem}"},
+                     ask={"msg": f"pending.{kind}"},
+                     **(self.help_params() if fails >= HELP_AFTER_FAILS else {"help": ""}))
+            return
+        self.move(pending=None, fails=0)
+        settle_pending(self, kind, reading.value == "yes")
+
+    # -- no flow running ---------------------------------------------------
+    def idle(self) -> None:
+        profile = self.state.profile
+        if not profile.registered:
+            self.start_registration(first_contact=profile.consent is None)
+            return
+        view = self.ensure_assessment()
+        if view.completed:
+            result = self.current_score()
+            self.say("idle.completed", period=view.period, total=result.total,
+                     verdict={"msg": "verdict.passed" if result.passed else "verdict.failed"})
+            return
+        self.resume_assessment()
+
+    def start_registration(self, first_contact: bool = False) -> None:
+        search = self.script.directory.search(self.raw) if self.folded.startswith("dk ") else None
+        if search and len(search.exact) == 1:
+            self.emit(fx.SaveProfile({"unit_code": search.exact[0].code}))
+        if first_contact:
+            self.say("welcome")
+        self.move(flow="registration", step=None, fails=0, return_to=None, candidates=())
+        self.goto(self.script.registration.steps[0].id)
+
+    def ensure_assessment(self):
+        view = self.state.assessment
+        if view is None or view.period != self.local_year():
+            cs = self.script.criteria
+            self.emit(fx.StartAssessment(cs.id, cs.version, self.state.profile.target_group,
+                                         self.local_year()))
+        return self.state.assessment
+
+    def resume_assessment(self) -> None:
+        flow = self.flow("assessment")
+        answers = self.state.assessment.answers
+        first_open = next((s.id for s in flow.steps if s.id not in answers), None)
+        self.move(flow="assessment", fails=0, return_to=None, candidates=())
+        if first_open is None:
+            self.finish_assessment()
+        else:
+            self.goto(first_open)
+
+    # -- the running flow --------------------------------------------------
+    def flow(self, flow_id: str | None = None) -> Flow:
+        flow_id = flow_id or self.pos.flow
+        if flow_id == "assessment":
+            view = self.state.assessment
+            criteria = self.script.criteria_of(view.criteria_set, view.version)
+            return assessment_flow(criteria.group(view.group))
+        return self.script.registration
+
+    def options(self, step: Step) -> tuple[Option, ...]:
+        if step.options_from == "groups":
+            return tuple(Option(g.name, g.sms, g.id) for g in self.script.criteria.groups)
+        return step.options
+
+    def ask_params(self, step: Step) -> dict:
+        params: dict = {}
+        options = self.options(step)
+        if options:
+            params["options"] = [{"zalo": o.label, "sms": o.sms} for o in options]
+        if self.pos.flow == "assessment":
+            flow = self.flow()
+            view = self.state.assessment
+            indicator = self.script.criteria_of(view.criteria_set, view.version) \
+                .group(view.group).indicators[flow.index(step.id)]
+            params.update(n=flow.index(step.id) + 1, total=len(flow.steps),
+                          question={"zalo": indicator.question, "sms": indicator.question_sms})
+        return params
+
+    def ask(self, step: Step) -> None:
+        self.say(step.ask, **self.ask_params(step))
+
+    def reask(self, step: Step, problem: str) -> None:
+        fails = self.pos.fails + 1
+        self.move(fails=fails)
+        params = self.ask_params(step)
+        expect = {"msg": f"expect.{step.type}", "params": {"count": len(self.options(step))}}
+        if "n" in params:
+            expect["params"].update(n=params["n"], total=params["total"])
+        self.say("reask", hint={"msg": f"hint.{problem}"}, expect=expect,
+                 ask={"msg": step.ask, "params": params},
+                 **(self.help_params() if fails >= HELP_AFTER_FAILS else {"help": ""}))
+
+    def goto(self, target: str | None) -> None:
+        flow = self.flow()
+        while True:
+            if target == END:
+                self.move(flow=None, step=None, fails=0, return_to=None, candidates=())
+                return
+            if target == COMPLETE:
+                self.complete_flow()
+                return
+            step = flow.get(target)
+            known = step.skip_if_known and getattr(self.state.profile, step.skip_if_known)
+            if not known:
+                break
+            target = self.next_of(flow, step, None)
+        self.move(step=target, fails=0, candidates=())
+        self.ask(step)
+
+    def next_of(self, flow: Flow, step: Step, value) -> str:
+        rule = step.next
+        if isinstance(rule, Mapping):
+            rule = rule.get(str(value))
+        if rule:
+            return rule
+        i = flow.index(step.id)
+        return flow.steps[i + 1].id if i + 1 < len(flow.steps) else COMPLETE
+
+    def answer_step(self) -> None:
+        flow = self.flow()
+        step = flow.get(self.pos.step)
+        if step.optional and core(self.folded) in SKIP_WORDS:
+            self.advance(flow, step, None)
+            return
+        if step.type == "unit":
+            self.answer_unit(flow, step)
+            return
+        reading = self.read(step)
+        if not reading.ok:
+            self.reask(step, reading.problem)
+            return
+        self.accept(flow, step, reading.value)
+
+    def read(self, step: Step) -> Reading:
+        f = self.folded
+        match step.type:
+            case "yes_no":
+                return read_yes_no(f)
+            case "choice":
+                return read_choice(f, self.options(step))
+            case "integer":
+                return read_integer(f, step.low, step.high)
+            case "year":
+                return read_year(f, step.low, self.local_year() - (step.high or 0))
+            case "name":
+                return read_name(self.raw)
+            case "phone":
+                phone = to_e164(self.raw)
+                return Reading(phone) if phone else Reading(problem="phone")
+        raise ValueError(f"no reader for answer type {step.type!r}")
+
+    def answer_unit(self, flow: Flow, step: Step) -> None:
+        directory: Directory = self.script.directory
+        picked = self.pos.candidates
+        if picked:
+            entries = [directory.get(code) for code in picked]
+            options = [Option(e.name, e.name, e.code, means="yes" if len(entries) == 1 else None)
+                       for e in entries]
+            reading = read_choice(self.folded, options)
+            if reading.ok:
+                self.accept(flow, step, picked[reading.value - 1])
+                return
+            if read_number(self.folded).ok or reading.problem == "out_of_range":
+                self.reask_pick(step, entries, "out_of_range")
+                return
+        found = directory.search(self.raw)
+        if len(found.exact) == 1:
+            self.accept(flow, step, found.exact[0].code)
+            return
+        matches = found.exact or found.partial
+        if len(matches) > MAX_CANDIDATES:
+            self.reask(step, "unit_many")
+        elif not matches:
+            self.reask(step, "unit_none")
+        else:
+            self.move(candidates=tuple(e.code for e in matches), fails=0)
+            self.say("registration.unit_pick", options=self.unit_options(matches))
+
+    def unit_options(self, entries) -> list:
+        return [{"zalo": f"{e.name} ({e.area})" if e.area else e.name,
+                 "sms": f"{e.name} ({e.area})" if e.area else e.name} for e in entries]
+
+    def reask_pick(self, step: Step, entries, problem: str) -> None:
+        self.move(fails=self.pos.fails + 1)
+        self.say("registration.unit_pick", options=self.unit_options(entries),
+                 hint={"msg": f"hint.{problem}"})
+
+    def accept(self, flow: Flow, step: Step, value) -> None:
+        if flow.id == "assessment":
+            option = step.options[value - 1]
+            self.emit(fx.StoreAnswer(step.id, value, option.points, self.raw.strip()))
+        elif step.store == "consent":
+            self.emit(fx.RecordConsent("data", value == "yes"))
+        elif step.store:
+            options = self.options(step)
+            stored = options[value - 1].value if options and step.type == "choice" else value
+            self.emit(fx.SaveProfile({step.store: stored}))
+        self.advance(flow, step, value)
+
+    def advance(self, flow: Flow, step: Step, value) -> None:
+        for key in [step.say.get(str(value))] if step.say.get(str(value)) else []:
+            self.say(key)
+        self.move(fails=0, candidates=())
+        back_to = self.pos.return_to
+        if flow.id == "assessment" and back_to:
+            self.move(return_to=None)
+            answers = self.state.assessment.answers
+            if back_to == RESULT or back_to in answers:
+                self.resume_assessment()
+            else:
+                self.goto(back_to)
+            return
+        self.goto(self.next_of(flow, step, value))
+
+    def complete_flow(self) -> None:
+        if self.pos.flow == "registration":
+            self.emit(fx.SaveProfile({"registered": True}))
+            profile = self.state.profile
+            unit = self.script.directory.get(profile.unit_code)
+            group = self.script.criteria.group(profile.target_group)
+            self.say("registration.done", name=profile.name, birth_year=profile.birth_year,
+                     unit={"zalo": unit.name if unit else "", "sms": unit.name if unit else ""},
+                     group={"zalo": group.name, "sms": group.sms})
+            self.ensure_assessment()
+            self.resume_assessment()
+        else:
+            self.finish_assessment()
+
+    # -- results -------------------------------------------------------------
+    def current_score(self):
+        view = self.state.assessment
+        criteria = self.script.criteria_of(view.criteria_set, view.version)
+        return score(criteria.group(view.group), criteria.pass_rule, view.answers)
+
+    def finish_assessment(self) -> None:
+        result = self.current_score()
+        self.emit(fx.CompleteAssessment(result.total, result.passed))
+        self.move(flow=None, step=None, fails=0, return_to=None)
+        self.say("assessment.result", **self.result_params(result))
+
+    def result_params(self, result) -> dict:
+        view = self.state.assessment
+        criteria = self.script.criteria_of(view.criteria_set, view.version)
+        names = {c.id: {"zalo": c.name, "sms": c.sms} for c in criteria.competences}
+        return result_params(result, criteria.pass_rule, names)

@@ -1,0 +1,195 @@
+"""Readers: what a reply means for one kind of question, or why it cannot be read.
+
+Every reader takes the folded reply (normalize.fold) and returns a `Reading`.
+A reader never guesses: if two readings are possible, or none, it says so and
+the engine asks again with a hint named after the problem.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from . import vocabulary as v
+from .normalize import fold
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: Any = None
+    problem: str | None = None  # None when understood; else the hint to give
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+UNKNOWN = Reading(problem="unknown")
+UNSURE = Reading(problem="unsure")
+
+
+def _strip_phrases(words: list[str], phrases: Sequence[str], leading: bool) -> list[str]:
+    """Drop framing phrases from one end while something else remains."""
+    split = [p.split() for p in phrases]
+    changed = True
+    while changed:
+        changed = False
+        for phrase in split:
+            n = len(phrase)
+            if len(words) <= n:
+                continue
+            edge = words[:n] if leading else words[-n:]
+            if edge == phrase:
+                words = words[n:] if leading else words[:-n]
+                changed = True
+                break
+    return words
+
+
+def core(folded: str) -> str:
+    """The answer without politeness around it: "da chon so 2 a" → "2"."""
+    words = folded.split()
+    words = _strip_phrases(words, v.TRAILING, leading=False)
+    words = _strip_phrases(words, v.LEADING, leading=True)
+    words = _strip_phrases(words, v.TRAILING, leading=False)
+    return " ".join(words)
+
+
+def read_yes_no(folded: str) -> Reading:
+    if folded in v.UNSURE:
+        return UNSURE
+    for text in (folded, core(folded)):
+        if text in v.UNSURE:
+            return UNSURE
+        if text in v.YES:
+            return Reading("yes")
+        if text in v.NO:
+            return Reading("no")
+    return UNKNOWN
+
+
+def number_in_words(words: list[str]) -> int | None:
+    """Vietnamese number words up to 9999: "hai muoi lam" → 25, "muoi" → 10."""
+    if not words:
+        return None
+    for word in v.THOUSAND:
+        if word in words:
+            i = words.index(word)
+            high = number_in_words(words[:i]) if i else 1
+            low = number_in_words(words[i + 1:]) if words[i + 1:] else 0
+            return None if high is None or low is None else high * 1000 + low
+    if v.HUNDRED in words:
+        i = words.index(v.HUNDRED)
+        high = number_in_words(words[:i]) if i else 1
+        rest = words[i + 1:]
+        if rest and rest[0] in v.ZERO_TENS:
+            rest = rest[1:]
+        low = number_in_words(rest) if rest else 0
+        return None if high is None or low is None or high > 9 else high * 100 + low
+    if v.TEN in words:
+        i = words.index(v.TEN)
+        tens = words[:i]
+        units = words[i + 1:]
+        if len(tens) > 1 or len(units) > 1:
+            return None
+        t = v.DIGITS.get(tens[0]) if tens else 1
+        u = v.UNITS_AFTER_TENS.get(units[0]) if units else 0
+        if t is None or u is None or t == 0:
+            return None
+        return t * 10 + u
+    if len(words) == 1 and words[0] in v.DIGITS and words[0] != "khong":
+        return v.DIGITS[words[0]]
+    return None
+
+
+_DIGITS = re.compile(r"^\d+$")
+
+
+def read_number(folded: str) -> Reading:
+    """One whole number, in digits or words; two numbers are ambiguous."""
+    text = core(folded)
+    words = text.split()
+    numbers = [w for w in words if _DIGITS.match(w)]
+    if len(numbers) > 1:
+        return Reading(problem="ambiguous")
+    if numbers and len(words) == 1:
+        return Reading(int(numbers[0]))
+    value = number_in_words(words)
+    if value is not None:
+        return Reading(value)
+    return UNSURE if text in v.UNSURE or folded in v.UNSURE else UNKNOWN
+
+
+def read_integer(folded: str, low: int, high: int) -> Reading:
+    reading = read_number(folded)
+    if reading.ok and not low <= reading.value <= high:
+        return Reading(problem="out_of_range")
+    return reading
+
+
+def read_year(folded: str, low: int, high: int) -> Reading:
+    """A four-digit year; "55" could be a year or an age, so it is asked again."""
+    reading = read_number(folded)
+    if not reading.ok:
+        return reading
+    if reading.value < 1000:
+        return Reading(problem="year_digits")
+    if not low <= reading.value <= high:
+        return Reading(problem="out_of_range")
+    return reading
+
+
+def _phrases_of(option) -> list[str]:
+    return [fold(option.label), fold(option.sms), *(fold(a) for a in option.aliases)]
+
+
+def read_choice(folded: str, options: Sequence) -> Reading:
+    """The number of the chosen option (1-based), by number, letter, label or yes/no."""
+    text = core(folded)
+    if not text:
+        return UNKNOWN
+    number = read_number(folded)
+    if number.ok:
+        n = number.value
+        return Reading(n) if 1 <= n <= len(options) else Reading(problem="out_of_range")
+    if number.problem == "ambiguous":
+        return number
+    exact = [i for i, o in enumerate(options, 1) if text in _phrases_of(o)]
+    if len(exact) == 1:
+        return Reading(exact[0])
+    yes_no = read_yes_no(folded)
+    if yes_no.problem == "unsure":
+        return UNSURE
+    meant = [i for i, o in enumerate(options, 1) if yes_no.ok and o.means == yes_no.value]
+    letter = v.LETTERS.index(text) + 1 if len(text) == 1 and text in v.LETTERS else None
+    if letter and letter > len(options):
+        letter = None
+    if letter and meant and meant != [letter]:
+        return Reading(problem="ambiguous")  # "c": option c, or "có"?
+    if letter:
+        return Reading(letter)
+    if len(meant) == 1:
+        return Reading(meant[0])
+    if len(text) >= 3:
+        padded = f" {text} "
+        partial = [i for i, o in enumerate(options, 1)
+                   if any(padded in f" {p} " for p in _phrases_of(o))]
+        if len(partial) == 1:
+            return Reading(partial[0])
+        if len(partial) > 1:
+            return Reading(problem="ambiguous")
+    return UNSURE if text in v.UNSURE else UNKNOWN
+
+
+def read_name(raw: str) -> Reading:
+    """A person's name as typed, tidied: "nguyễn văn an" → "Nguyễn Văn An"."""
+    name = " ".join(raw.split()).strip(" .,;:!?-")
+    letters = sum(ch.isalpha() for ch in name)
+    if letters < 2 or any(ch.isdigit() for ch in name):
+        return Reading(problem="name")
+    if len(name) > 60:
+        return Reading(problem="name_long")
+    if len(name.split()) < 2:
+        return Reading(problem="name_full")
+    if name == name.lower() or name == name.upper():
+        name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
+    return Reading(name)

@@ -1,0 +1,187 @@
+"""The tables. Times are stored in UTC and come back timezone-aware.
+
+Who owns what: a citizen has contacts (one per channel address), one
+conversation session, an assessment per period with its answers, and consent
+records. Deleting a citizen deletes their session, assessments and answers;
+contacts, consent records and outbox rows stay, detached, so an opt-out is
+still honoured and the outbox still tells what was sent.
+"""
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; pass an aware one")
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Unit(Base):
+    """A node of the unit tree: province, commune/ward, Hội branch... of any depth."""
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(String(500), index=True)  # "/33/12364/": subtree = LIKE prefix
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joinable: Mapped[bool] = mapped_column(Boolean, default=True)  # citizens register here
+    help_name: Mapped[str | None] = mapped_column(String(200))
+    help_phone: Mapped[str | None] = mapped_column(String(32))
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id])
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    target_group: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    consent: Mapped[bool | None] = mapped_column(Boolean)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    unit: Mapped[Unit | None] = relationship()
+    contacts: Mapped[list["Contact"]] = relationship(back_populates="citizen",
+                                                      passive_deletes=True)
+
+
+class Contact(Base):
+    """One address on one channel ("zalo" user id, "sms" E.164 number)."""
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    citizen_id: Mapped[int | None] = mapped_column(
+        ForeignKey("citizens.id", ondelete="SET NULL"), index=True)
+    last_inbound_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    citizen: Mapped[Citizen | None] = relationship(back_populates="contacts")
+
+
+class ConversationSession(Base):
+    __tablename__ = "conversation_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizens.id", ondelete="CASCADE"), unique=True)
+    position: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class InboundEvent(Base):
+    """One message a provider delivered; (provider, external_id) is the dedup key."""
+    __tablename__ = "inbound_events"
+    __table_args__ = (UniqueConstraint("provider", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime]
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("citizen_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    period: Mapped[int] = mapped_column(Integer)   # the year assessed
+    criteria_set: Mapped[str] = mapped_column(String(64))
+    criteria_version: Mapped[str] = mapped_column(String(32))
+    target_group: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # | "completed"
+    total: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    answers: Mapped[list["Answer"]] = relationship(order_by="Answer.id", passive_deletes=True)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "indicator"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    indicator: Mapped[str] = mapped_column(String(64))
+    option: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    raw_text: Mapped[str] = mapped_column(Text)
+    answered_at: Mapped[datetime]
+
+
+class Outbox(Base):
+    """One outgoing message and everything known about sending it."""
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))     # "zalo" | "sms"
+    provider: Mapped[str] = mapped_column(String(32))    # who sends it: "console", "zalo", "kannel"...
+    address: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    encoding: Mapped[str] = mapped_column(String(8), default="GSM-7")
+    kind: Mapped[str] = mapped_column(String(16), default="reply")  # | "reminder" | "broadcast"
+    priority: Mapped[int] = mapped_column(Integer, default=0)       # higher goes first
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # queued → sending → sent → delivered, or failed; "cancelled" when no longer wanted
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    error: Mapped[str | None] = mapped_column(Text)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ConsentRecord(Base):
+    """A dated yes or no: "data" (Decree 13/2023 consent) or "announcements" (opt-in/out)."""
+    __tablename__ = "consent_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int | None] = mapped_column(
+        ForeignKey("citizens.id", ondelete="SET NULL"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    wording: Mapped[str] = mapped_column(String(64))   # the message key the citizen answered
+    recorded_at: Mapped[datetime]
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(32), default="officer")
+    created_at: Mapped[datetime]
+    unit: Mapped[Unit] = relationship()

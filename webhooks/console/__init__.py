@@ -1,0 +1,76 @@
+"""The console provider: talk to the bot over HTTP as a Zalo or SMS citizen would.
+
+`POST /webhooks/console` with {"from": "<any id>", "text": "...", "channel": "zalo"|"sms",
+"id": "<optional message id, for dedup>"} answers 200 {"replies": [...]} with the
+texts this message queued, rendered for that channel. `/simulator` is a
+phone-shaped page over the same endpoint. Mounted only when CDHT_CONSOLE=1.
+"""
+
+import uuid
+
+from flask import Blueprint, jsonify, render_template, request
+
+from ..contract import CHANNELS, InboundHandler, InboundMessage, OutboundMessage, SendResult
+
+NAME = "console"
+MAX_BODY = 64 * 1024
+MAX_TEXT = 2000
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def parse(body) -> InboundMessage:
+    """The request body as an InboundMessage, or BadRequest saying which field is wrong."""
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    sender, text = body.get("from"), body.get("text")
+    channel = body.get("channel", "zalo")
+    external_id = body.get("id") or uuid.uuid4().hex
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
+        raise BadRequest("'from' must be a non-empty string of at most 128 characters")
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        raise BadRequest(f"'text' must be a string of at most {MAX_TEXT} characters")
+    if channel not in CHANNELS:
+        raise BadRequest(f"'channel' must be one of {', '.join(CHANNELS)}")
+    if not isinstance(external_id, str) or len(external_id) > 128:
+        raise BadRequest("'id' must be a string of at most 128 characters")
+    return InboundMessage(provider=NAME, external_id=external_id, channel=channel,
+                          address=sender.strip(), text=text)
+
+
+def make_blueprint(on_inbound: InboundHandler) -> Blueprint:
+    bp = Blueprint(NAME, __name__, template_folder="templates")
+
+    @bp.post("/webhooks/console")
+    def receive():
+        if (request.content_length or 0) > MAX_BODY:
+            return jsonify(error="body larger than 64 KB"), 413
+        try:
+            message = parse(request.get_json(silent=True))
+        except BadRequest as exc:
+            return jsonify(error=str(exc)), 400
+        result = on_inbound(message)
+        return jsonify(replies=[r.text for r in result.replies],
+                       segments=[{"count": r.segments, "encoding": r.encoding}
+                                 for r in result.replies],
+                       duplicate=result.duplicate)
+
+    @bp.get("/simulator")
+    def simulator():
+        return render_template("simulator.html")
+
+    return bp
+
+
+class ConsoleChannel:
+    """Replies were already handed back in the HTTP answer; sending only records it."""
+    name = NAME
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        return SendResult(provider_message_id=f"console-{message.outbox_id}")
+
+
+def make_channel(settings) -> ConsoleChannel:
+    return ConsoleChannel()

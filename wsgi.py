@@ -1,0 +1,3 @@
+from bot.app import create_app
+
+app = create_app()
