@@ -16,4 +16,8 @@ def load_directory(session, default_help) -> Directory:
             code=u.code, name=u.name, area=parent.name if parent else "",
             parent=parent.code if parent else None, help_name=u.help_name,
             help_phone=u.help_phone, joinable=u.joinable))
+    if default_help is None:  # else the top of the tree answers: usually the province's Hội
+        roots = [u for u in units if u.parent_id is None and u.help_phone]
+        if roots:
+            default_help = (roots[0].help_name or roots[0].name, roots[0].help_phone)
     return Directory(entries, default_help=default_help)

@@ -102,8 +102,9 @@ def receive(runtime, message: InboundMessage, now: datetime | None = None) -> In
         if not performer.deleted:
             convo.position = new_state.position.to_json()
             convo.updated_at = now
-        recipient = Recipient(new_state.profile.birth_year,
-                              new_state.profile.target_group in runtime.pupil_groups(),
+        # Address the citizen as they were known, even in the reply confirming deletion.
+        known = state.profile if performer.deleted else new_state.profile
+        recipient = Recipient(known.birth_year, known.target_group in runtime.pupil_groups(),
                               now.astimezone(TIMEZONE).year)
         replies = []
         for i, send in enumerate(sends):

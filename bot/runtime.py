@@ -1,6 +1,7 @@
 """Everything a running bot holds once: settings, database, catalog, flows, criteria,
 channels. Built by create_app; nothing here connects or starts at import time."""
 
+import re
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -15,12 +16,21 @@ from .config import ConfigError, Settings
 from .directory import load_directory
 
 
+def _version_key(criteria) -> tuple:
+    """Official sets before drafts, then by version with numbers compared as numbers."""
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                  for p in re.split(r"(\d+)", criteria.version) if p)
+    return (criteria.status == "official", parts)
+
+
 def pick_criteria(sets, set_id: str, version: str | None):
-    versions = sorted(v for (i, v) in sets if i == set_id)
-    if not versions or (version and version not in versions):
+    """The set new assessments use: the pinned version, else the newest official one,
+    else the newest draft."""
+    candidates = [cs for (i, v), cs in sets.items() if i == set_id and version in (None, v)]
+    if not candidates:
         known = ", ".join(f"{i} {v}" for i, v in sorted(sets))
         raise ConfigError(f"criteria set {set_id} {version or ''} not found (known: {known})")
-    return sets[(set_id, version or versions[-1])]
+    return max(candidates, key=_version_key)
 
 
 class Runtime:

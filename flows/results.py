@@ -3,6 +3,8 @@
 from .model import PassRule
 from .scoring import Score
 
+SMS_REASONS = 2
+
 
 def _name(row) -> dict:
     return {"zalo": row.indicator.short, "sms": row.indicator.short_sms}
@@ -14,14 +16,19 @@ def result_params(result: Score, rule: PassRule, competence_names: dict | None =
     if result.total_short:
         reasons.append({"msg": "reason.total",
                         "params": {"short": result.total_short, "min_total": rule.min_total}})
-    for row in result.below_minimum:
-        reasons.append({"msg": "reason.indicator",
-                        "params": {"n": number[row.indicator.id], "name": _name(row),
-                                   "points": row.points, "min_each": rule.min_each}})
+    for i, row in enumerate(result.below_minimum):
+        reason = {"msg": "reason.indicator",
+                  "params": {"n": number[row.indicator.id], "name": _name(row),
+                             "points": row.points, "min_each": rule.min_each}}
+        # An SMS names two indicators and counts the rest, to stay within two segments.
+        reasons.append(reason if i < SMS_REASONS else {"zalo": reason, "sms": ""})
+    hidden = len(result.below_minimum) - SMS_REASONS
+    if hidden > 0:
+        reasons.append({"zalo": "", "sms": {"msg": "reason.more", "params": {"count": hidden}}})
     competences = [
         {"msg": "result.competence",
          "params": {"name": (competence_names or {}).get(cid, {"zalo": cid, "sms": cid}),
-                    "points": points}}
+                    "points": points, "maximum": result.competence_max[cid]}}
         for cid, points in result.by_competence.items()
     ]
     advice = ""

@@ -21,7 +21,8 @@ class IndicatorScore:
 @dataclass(frozen=True)
 class Score:
     indicators: tuple[IndicatorScore, ...]
-    by_competence: dict[str, int]
+    by_competence: dict[str, int]            # competence id → points
+    competence_max: dict[str, int]           # competence id → points possible
     total: int
     maximum: int
     answered: int
@@ -39,8 +40,11 @@ def score(group: TargetGroup, rule: PassRule, answers: Mapping[str, int]) -> Sco
         points = ind.options[option - 1].points if option else 0
         rows.append(IndicatorScore(ind, option, points))
     by_competence: dict[str, int] = {}
+    competence_max: dict[str, int] = {}
     for row in rows:
-        by_competence[row.indicator.competence] = by_competence.get(row.indicator.competence, 0) + row.points
+        cid = row.indicator.competence
+        by_competence[cid] = by_competence.get(cid, 0) + row.points
+        competence_max[cid] = competence_max.get(cid, 0) + row.indicator.max_points
     total = sum(r.points for r in rows)
     answered = sum(1 for r in rows if r.option)
     complete = answered == len(rows)
@@ -49,7 +53,8 @@ def score(group: TargetGroup, rule: PassRule, answers: Mapping[str, int]) -> Sco
     weakest = tuple(sorted((r for r in rows if r.option and r.points < r.indicator.max_points),
                            key=lambda r: r.points)[:2])
     return Score(
-        indicators=tuple(rows), by_competence=by_competence, total=total,
+        indicators=tuple(rows), by_competence=by_competence, competence_max=competence_max,
+        total=total,
         maximum=sum(r.indicator.max_points for r in rows), answered=answered,
         complete=complete, passed=complete and total >= rule.min_total and not below,
         total_short=max(0, rule.min_total - total), below_minimum=below, weakest=weakest)

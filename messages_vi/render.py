@@ -5,7 +5,9 @@
 Parameter values (see flows/effects.py Send): a {"zalo", "sms"} pair picks the
 channel's form; {"msg": key, "params": …} renders another catalog message; a
 list is shown as numbered options (or joined with `:and`); datetimes and
-numbers are formatted with Babel in vi_VN, times in Asia/Ho_Chi_Minh. The SMS
+numbers are formatted with Babel in vi_VN, times in Asia/Ho_Chi_Minh.
+Format specs: `:date`, `:n` (Babel number), `:and` (list joined with "và"),
+`:lines` (list of messages, one per line). The SMS
 form is always returned as GSM-7.
 """
 
@@ -99,8 +101,11 @@ class Catalog:
                 items = [value(item) for item in v]
                 if spec == "and":
                     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " và " + items[-1]
-                if v and isinstance(v[0], dict) and "msg" in v[0]:
-                    return ("\n" if channel == "zalo" else " ").join(items)
+                if spec == "lines":  # SMS: one sentence, "a; b; c."
+                    kept = [i for i in items if i]
+                    if channel == "zalo":
+                        return "\n".join(kept)
+                    return "; ".join(i.rstrip(";.") for i in kept) + "." if kept else ""
                 sep, fmt = ("\n", "{}. {}") if channel == "zalo" else (" ", "{}.{}")
                 return sep.join(fmt.format(i, item) for i, item in enumerate(items, 1))
             if isinstance(v, datetime):

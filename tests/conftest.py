@@ -1,0 +1,96 @@
+"""Shared fixtures. The database is SQLite in a temp folder, or PostgreSQL when
+TEST_DATABASE_URL is set — and then it must be reachable: a run that silently
+fell back would hide every PostgreSQL bug, so the session stops instead."""
+
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from storage import migrate  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,  # noqa: E402
+                            ConversationSession, InboundEvent, Outbox)
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# Rows a test may create, children first; units and officers are seeded once.
+PER_TEST_TABLES = (Outbox, InboundEvent, ConsentRecord, Answer, Assessment, ConversationSession,
+                   Contact, Citizen)
+
+
+def pytest_report_header(config):
+    return f"database: {TEST_DATABASE_URL or 'SQLite (temporary file)'}"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:
+        pytest.exit(f"TEST_DATABASE_URL is set but the database cannot be used: {exc}",
+                    returncode=3)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        _reset_postgres(TEST_DATABASE_URL)
+        url = TEST_DATABASE_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    migrate.upgrade(url)
+    from bot.seed import seed_demo
+    db = Database(url)
+    with db.transaction() as session:
+        seed_demo(session, "test-password", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def clean_db(database_url):
+    """The seeded database with no citizens, messages or events."""
+    db = Database(database_url)
+    with db.transaction() as session:
+        for table in PER_TEST_TABLES:
+            session.execute(delete(table))
+    db.dispose()
+    return database_url
+
+
+@pytest.fixture
+def make_app(clean_db):
+    from bot.app import create_app
+    apps = []
+
+    def factory(**overrides):
+        settings = {"database_url": clean_db, "console": True, "embedded_workers": False,
+                    "criteria_dir": None, **overrides}
+        app = create_app(settings)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.extensions["cdht.workers"].stop()
+        app.extensions["cdht"].db.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def runtime(app):
+    return app.extensions["cdht"]
