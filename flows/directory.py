@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from .normalize import fold
 
-KIND_WORDS = ("thi tran", "dac khu", "phuong", "xa", "chi hoi", "hoi khuyen hoc", "p", "x", "tt")
-MAX_CANDIDATES = 6
+KIND_WORDS = ("chi hoi khuyen hoc", "hoi khuyen hoc", "chi hoi", "thi tran", "dac khu", "phuong", "xa",
+              "p", "x", "tt")
+MAX_CANDIDATES = 5   # a numbered list of five short names fits one SMS
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ def bare_name(text: str) -> str:
         if words.startswith(kind + " "):
             return words[len(kind) + 1:]
     return words
+
+
+def bare_title(name: str) -> str:
+    """The name without its kind word, keeping its letters: "Xã Tiên Lữ" → "Tiên Lữ"."""
+    folded = fold(name)
+    for kind in KIND_WORDS:
+        if folded.startswith(kind + " "):
+            return " ".join(name.split()[len(kind.split()):])
+    return name
 
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from . import commands
 from . import effects as fx
-from .directory import MAX_CANDIDATES, Directory
+from .directory import MAX_CANDIDATES, Directory, bare_title
 from .handlers import run_command, settle_pending
 from .model import COMPLETE, END, RESULT, CriteriaSet, Flow, Option, Step, assessment_flow
 from .normalize import fold
@@ -329,8 +329,12 @@ class Turn:
             self.say("registration.unit_pick", options=self.unit_options(matches))
 
     def unit_options(self, entries) -> list:
+        """Zalo: full names with where they are. SMS: bare names, and the area only
+        for namesakes, so five of them fit one segment."""
+        bare = [bare_title(e.name) for e in entries]
         return [{"zalo": f"{e.name} ({e.area})" if e.area else e.name,
-                 "sms": f"{e.name} ({e.area})" if e.area else e.name} for e in entries]
+                 "sms": f"{b} ({e.area})" if e.area and bare.count(b) > 1 else b}
+                for e, b in zip(entries, bare)]
 
     def reask_pick(self, step: Step, entries, problem: str) -> None:
         self.move(fails=self.pos.fails + 1)
