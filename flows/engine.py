@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from . import commands
 from . import effects as fx
-from .directory import MAX_CANDIDATES, Directory, bare_title
+from .directory import Directory
 from .handlers import run_command, settle_pending
 from .model import COMPLETE, END, RESULT, CriteriaSet, Flow, Option, Step, assessment_flow
 from .normalize import fold
@@ -25,8 +25,9 @@ from .phone import to_e164
 from .results import result_params
 from .scoring import score
 from .state import Position, State, apply
-from .understanding import (Reading, core, read_choice, read_integer, read_name, read_number,
+from .understanding import (Reading, core, read_choice, read_integer, read_name,
                             read_year, read_yes_no)
+from .unit_step import answer_unit
 
 HELP_AFTER_FAILS = 3
 SKIP_WORDS = frozenset({"bo qua", "bo", "khong co", "ko co", "k co", "khong", "ko", "k",
@@ -275,7 +276,7 @@ class Turn:
             self.advance(flow, step, None)
             return
         if step.type == "unit":
-            self.answer_unit(flow, step)
+            answer_unit(self, flow, step)
             return
         reading = self.read(step)
         if not reading.ok:
@@ -300,46 +301,6 @@ class Turn:
                 phone = to_e164(self.raw)
                 return Reading(phone) if phone else Reading(problem="phone")
         raise ValueError(f"no reader for answer type {step.type!r}")
-
-    def answer_unit(self, flow: Flow, step: Step) -> None:
-        directory: Directory = self.script.directory
-        picked = self.pos.candidates
-        if picked:
-            entries = [directory.get(code) for code in picked]
-            options = [Option(e.name, e.name, e.code, means="yes" if len(entries) == 1 else None)
-                       for e in entries]
-            reading = read_choice(self.folded, options)
-            if reading.ok:
-                self.accept(flow, step, picked[reading.value - 1])
-                return
-            if read_number(self.folded).ok or reading.problem == "out_of_range":
-                self.reask_pick(step, entries, "out_of_range")
-                return
-        found = directory.search(self.raw)
-        if len(found.exact) == 1:
-            self.accept(flow, step, found.exact[0].code)
-            return
-        matches = found.exact or found.partial
-        if len(matches) > MAX_CANDIDATES:
-            self.reask(step, "unit_many")
-        elif not matches:
-            self.reask(step, "unit_none")
-        else:
-            self.move(candidates=tuple(e.code for e in matches), fails=0)
-            self.say("registration.unit_pick", options=self.unit_options(matches))
-
-    def unit_options(self, entries) -> list:
-        """Zalo: full names with where they are. SMS: bare names, and the area only
-        for namesakes, so five of them fit one segment."""
-        bare = [bare_title(e.name) for e in entries]
-        return [{"zalo": f"{e.name} ({e.area})" if e.area else e.name,
-                 "sms": f"{b} ({e.area})" if e.area and bare.count(b) > 1 else b}
-                for e, b in zip(entries, bare)]
-
-    def reask_pick(self, step: Step, entries, problem: str) -> None:
-        self.move(fails=self.pos.fails + 1)
-        self.say("registration.unit_pick", options=self.unit_options(entries),
-                 hint={"msg": f"hint.{problem}"})
 
     def accept(self, flow: Flow, step: Step, value) -> None:
         if flow.id == "assessment":

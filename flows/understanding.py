@@ -6,6 +6,7 @@ the engine asks again with a hint named after the problem.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -75,11 +76,15 @@ def number_in_words(words: list[str]) -> int | None:
         if word in words:
             i = words.index(word)
             high = number_in_words(words[:i]) if i else 1
-            low = number_in_words(words[i + 1:]) if words[i + 1:] else 0
+            rest = words[i + 1:]
+            if rest and rest[0] in v.ZERO_TENS:  # "hai nghìn lẻ năm" → 2005
+                rest = rest[1:]
+            low = number_in_words(rest) if rest else 0
             return None if high is None or low is None else high * 1000 + low
     if v.HUNDRED in words:
         i = words.index(v.HUNDRED)
-        high = number_in_words(words[:i]) if i else 1
+        # one digit word, "không" too: "hai nghìn không trăm linh năm" → 2005
+        high = v.DIGITS.get(words[0]) if i == 1 else None if i else 1
         rest = words[i + 1:]
         if rest and rest[0] in v.ZERO_TENS:
             rest = rest[1:]
@@ -129,6 +134,9 @@ def read_integer(folded: str, low: int, high: int) -> Reading:
 def read_year(folded: str, low: int, high: int) -> Reading:
     """A four-digit year; "55" could be a year or an age, so it is asked again."""
     reading = read_number(folded)
+    words = core(folded).split()
+    if not reading.ok and len(words) > 1 and words[0] == v.YEAR:  # "năm 1955"
+        reading = read_number(" ".join(words[1:]))
     if not reading.ok:
         return reading
     if reading.value < 1000:
@@ -163,7 +171,7 @@ def read_choice(folded: str, options: Sequence) -> Reading:
     letter = v.LETTERS.index(text) + 1 if len(text) == 1 and text in v.LETTERS else None
     if letter and letter > len(options):
         letter = None
-    if letter and meant and meant != [letter]:
+    if letter and yes_no.ok and meant != [letter]:
         return Reading(problem="ambiguous")  # "c": option c, or "có"?
     if letter:
         return Reading(letter)
@@ -180,9 +188,27 @@ def read_choice(folded: str, options: Sequence) -> Reading:
     return UNSURE if text in v.UNSURE else UNKNOWN
 
 
+def _bare(word: str) -> str:
+    return word.strip(" .,;:!?-").lower()
+
+
+def _name_words(raw: str) -> list[str]:
+    """The words of a reply at a name question, without "Dạ, tên tôi là … ạ"."""
+    words = unicodedata.normalize("NFC", raw or "").split()
+    while len(words) > 1 and _bare(words[0]) in v.NAME_PARTICLES:
+        words = words[1:]
+    while len(words) > 1 and _bare(words[-1]) in v.NAME_PARTICLES:
+        words = words[:-1]
+    for phrase in sorted((p.split() for p in v.NAME_LEADING), key=len, reverse=True):
+        n = len(phrase)
+        if len(words) > n and fold(" ".join(words[:n])).split() == phrase:
+            return words[n:]
+    return words
+
+
 def read_name(raw: str) -> Reading:
-    """A person's name as typed, tidied: "nguyễn văn an" → "Nguyễn Văn An"."""
-    name = " ".join(raw.split()).strip(" .,;:!?-")
+    """A person's name as typed, tidied: "Tên tôi là nguyễn văn an" → "Nguyễn Văn An"."""
+    name = " ".join(_name_words(raw)).strip(" .,;:!?-")
     letters = sum(ch.isalpha() for ch in name)
     if letters < 2 or any(ch.isdigit() for ch in name):
         return Reading(problem="name")

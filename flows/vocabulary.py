@@ -9,15 +9,17 @@ LEADING = (
     "cau tra loi cua toi la", "cau tra loi la", "tra loi la", "tra loi",
     "dap an cua toi la", "dap an la", "dap an", "phuong an", "lua chon",
     "xin chon", "toi chon", "em chon", "chau chon", "con chon", "bac chon",
-    "minh chon", "tui chon", "chon", "y kien",
+    "minh chon", "tui chon", "ong chon", "ba chon", "chon", "y kien",
+    "sinh nam", "nam sinh", "muon",
     "da vang", "da", "vang", "thua", "toi", "em", "chau", "con", "minh", "tui",
-    "bac", "anh", "chi", "so", "muc", "la", "oi", "a",
+    "bac", "ong", "anh", "chi", "so", "muc", "y", "la", "oi", "a",
 )
 
-# Said after it: "ạ", "nhé", "nha", "ơi", "rồi", "thôi", "đấy".
+# Said after it: "ạ", "nhé", "nha", "ơi", "rồi", "thôi", "đấy", "nữa".
+# The first phrase that ends the reply is taken: "em ơi" before "ơi".
 TRAILING = (
     "nhe a", "nha a", "a a", "a", "ak", "ah", "ha", "nhe", "nha", "nhen",
-    "nghe", "oi", "day", "vay", "roi", "thoi", "nhi", "ban oi", "em oi", "chau oi",
+    "nghe", "ban oi", "em oi", "chau oi", "oi", "day", "vay", "roi", "thoi", "nhi", "nua",
     "nhe em", "nhe chau", "nhe ban", "cam on", "cam on a", "thank", "thanks",
 )
 
@@ -25,14 +27,15 @@ YES = frozenset({
     "co", "c", "co co", "u", "uh", "uhm", "um", "ung", "ua", "vang", "da", "da vang",
     "vang a", "ok", "oke", "okie", "okay", "okela", "dung", "dung roi", "dung vay",
     "dong y", "duoc", "yes", "y", "phai", "chinh xac", "co chu", "tat nhien", "chac chan",
-    "co dong y", "dong y het", "ok dong y", "co muon", "muon", "co the",
+    "co dong y", "dong y het", "ok dong y", "co muon", "muon", "co the", "dc",
 })
 
 NO = frozenset({
     "khong", "ko", "k", "kg", "kh", "khg", "hong", "hok", "hem", "ko co", "k co",
     "khong co", "kg co", "chua", "chua co", "chua a", "no", "khong dong y",
     "ko dong y", "k dong y", "khong phai", "ko phai", "khong muon", "ko muon",
-    "khong duoc", "thoi khong", "khong a", "khong can",
+    "khong duoc", "thoi khong", "khong a", "khong can", "n",
+    "khong bao gio", "ko bao gio", "k bao gio", "chua bao gio",
 })
 
 # Replies that look like a no but are "I don't know": they must be asked again.
@@ -40,6 +43,7 @@ UNSURE = frozenset({
     "khong biet", "ko biet", "k biet", "kg biet", "chua biet", "khong ro", "ko ro",
     "khong hieu", "ko hieu", "chua hieu", "khong nho", "ko nho", "khong chac",
     "ko chac", "chua chac", "co le", "chac vay", "tuy", "sao cung duoc", "hoi kho",
+    "chua ro", "ko bt", "k bt", "hong biet", "hok biet",
 })
 
 DIGITS = {
@@ -53,4 +57,17 @@ HUNDRED = "tram"
 THOUSAND = ("nghin", "ngan")
 ZERO_TENS = ("linh", "le")
 
+# Said before a year only ("năm 1955"): elsewhere "năm" is five.
+YEAR = "nam"
+
 LETTERS = "abcde"
+
+# Said around a name. Frames are folded ("Tên tôi là", "Họ và tên:"); particles
+# keep their marks, because folded "da" or "vang" can be a name (Đa, Vàng).
+_SELF = ("toi", "em", "chau", "con", "bac", "ong", "minh", "tui")
+NAME_LEADING = (
+    "ho va ten cua toi la", "ho va ten la", "ho va ten", "ho ten cua toi la", "ho ten la",
+    "ho ten", "ten cua toi la", "ten toi la", "ten toi", "ten la", "ten",
+    *(f"{p} ten la" for p in _SELF), *(f"{p} ten" for p in _SELF), *(f"{p} la" for p in _SELF),
+)
+NAME_PARTICLES = ("dạ", "vâng", "thưa", "ạ", "nhé", "à")
