@@ -53,15 +53,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.errorhandler(413)
     def _too_large(_error):
-        return jsonify(error="request body too large"), 413
+        return jsonify(error="request body too large (at most 64 KB for webhooks)"), 413
 
     @app.errorhandler(404)
     def _not_found(_error):
         return jsonify(error=f"no such page: {request.path}"), 404
 
     @app.errorhandler(405)
-    def _method(_error):
-        return jsonify(error=f"{request.method} is not allowed here"), 405
+    def _method(error):
+        response = jsonify(error=f"{request.method} is not allowed here")
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+        return response, 405
 
     cli.register(app)
     return app

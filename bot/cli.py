@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from storage import migrate
@@ -37,6 +37,7 @@ def db_upgrade(revision):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Load the demo unit tree (Hưng Yên) and the demo officer; safe to run twice."""
     rt = _runtime()
@@ -76,6 +77,7 @@ def assessments_export(fmt, unit_code):
 @click.command("chat")
 @click.option("--channel", type=click.Choice(["zalo", "sms"]), default="zalo")
 @click.option("--from", "sender", required=True, help="Zalo user id or phone number.")
+@with_appcontext
 def chat(channel, sender):
     """Talk to the bot in the terminal, as a citizen on CHANNEL."""
     rt = _runtime()

@@ -8,6 +8,8 @@ Nothing is sent here: the dispatcher reads the outbox after commit.
 """
 
 import logging
+import re
+from dataclasses import replace
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -31,6 +33,17 @@ REPLY_PRIORITY = 10
 
 def _insert(session):
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+# NUL and other control characters: PostgreSQL refuses NUL in text, and none of
+# them belongs in a name or an answer. Line breaks and tabs become spaces later.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(message: InboundMessage) -> InboundMessage:
+    return replace(message, text=_CONTROL.sub("", message.text),
+                   address=_CONTROL.sub("", message.address),
+                   external_id=_CONTROL.sub("", message.external_id))
 
 
 def normalise_address(message: InboundMessage) -> str:
@@ -78,6 +91,7 @@ def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool
 
 def receive(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
     now = now or datetime.now(timezone.utc)
+    message = clean(message)
     script = runtime.script()
     address = normalise_address(message)
     with runtime.db.transaction() as session:

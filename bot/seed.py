@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from vietnam_provinces import Province, Ward
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from storage.models import Officer, Unit
 
@@ -63,5 +63,7 @@ def seed_demo(session, password: str, now: datetime) -> dict:
         session.add(Officer(username=DEMO_OFFICER, password_hash=generate_password_hash(password),
                             name="Cán bộ Hội Khuyến học (demo)", unit_id=root.id,
                             role="province_admin", created_at=now))
+    elif not check_password_hash(officer.password_hash, password):
+        officer.password_hash = generate_password_hash(password)   # the login printed must work
     return {"province": root.name, "units": len(wards) + 1 + len(DEMO_BRANCHES),
             "officer": DEMO_OFFICER, "password": password}

@@ -47,5 +47,6 @@ def match(raw: str, folded: str, at_name_step: bool = False) -> Command | None:
             if given is None:
                 return Command("edit")
             number = int(given) if given.isdigit() else number_in_words(given.split())
-            return Command("edit", number) if number is not None else None
+            if number is not None:
+                return Command("edit", number)
     return None

@@ -19,14 +19,13 @@ from . import commands
 from . import effects as fx
 from .directory import Directory
 from .handlers import run_command, settle_pending
-from .model import COMPLETE, END, RESULT, CriteriaSet, Flow, Option, Step, assessment_flow
+from .model import COMPLETE, END, RESULT, CriteriaSet, Flow, Option, Step
 from .normalize import fold
-from .phone import to_e164
 from .results import result_params
 from .scoring import score
 from .state import Position, State, apply
 from .understanding import (Reading, core, read_choice, read_integer, read_name,
-                            read_year, read_yes_no)
+                            read_phone, read_year, read_yes_no)
 from .unit_step import answer_unit
 
 HELP_AFTER_FAILS = 3
@@ -207,7 +206,7 @@ class Turn:
         if flow_id == "assessment":
             view = self.state.assessment
             criteria = self.script.criteria_of(view.criteria_set, view.version)
-            return assessment_flow(criteria.group(view.group))
+            return criteria.group(view.group).flow
         return self.script.registration
 
     def options(self, step: Step) -> tuple[Option, ...]:
@@ -298,8 +297,7 @@ class Turn:
             case "name":
                 return read_name(self.raw)
             case "phone":
-                phone = to_e164(self.raw)
-                return Reading(phone) if phone else Reading(problem="phone")
+                return read_phone(self.raw)
         raise ValueError(f"no reader for answer type {step.type!r}")
 
     def accept(self, flow: Flow, step: Step, value) -> None:

@@ -7,6 +7,7 @@ from the citizen's group in a criteria set (see `assessment_flow`).
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 
 ANSWER_TYPES = ("choice", "yes_no", "integer", "year", "name", "phone", "unit")
@@ -83,6 +84,12 @@ class TargetGroup:
     sms: str
     indicators: tuple[Indicator, ...]
     pupils: bool = False   # addressed as "em"/"bạn"
+
+    @cached_property
+    def flow(self) -> "Flow":
+        """The assessment for this group (built once; cached_property works on frozen
+        dataclasses because it writes the instance __dict__ directly)."""
+        return assessment_flow(self)
 
 
 @dataclass(frozen=True)

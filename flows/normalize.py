@@ -6,11 +6,13 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # đ/Đ have no Unicode decomposition, so NFD alone leaves them in place.
 _STROKE = str.maketrans({"đ": "d", "Đ": "D"})
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 
 
 def strip_diacritics(text: str) -> str:
@@ -20,6 +22,7 @@ def strip_diacritics(text: str) -> str:
     return unicodedata.normalize("NFC", bare)
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """NFC, lower case, no diacritics, punctuation and emoji removed, single spaces.
 
@@ -29,4 +32,5 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFC", text or "")
     text = strip_diacritics(text).lower()
     text = _NOT_WORD.sub(" ", text)
+    text = _LETTER_DIGIT.sub(" ", text)        # "so2" → "so 2", "2a" → "2 a"
     return _SPACES.sub(" ", text).strip()

@@ -8,10 +8,12 @@ the engine asks again with a hint named after the problem.
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Sequence
 
 from . import vocabulary as v
 from .normalize import fold
+from .phone import to_e164
 
 
 @dataclass(frozen=True)
@@ -28,13 +30,13 @@ UNKNOWN = Reading(problem="unknown")
 UNSURE = Reading(problem="unsure")
 
 
-def _strip_phrases(words: list[str], phrases: Sequence[str], leading: bool) -> list[str]:
+def _strip_phrases(words: tuple[str, ...], phrases: Sequence[tuple[str, ...]],
+                   leading: bool) -> tuple[str, ...]:
     """Drop framing phrases from one end while something else remains."""
-    split = [p.split() for p in phrases]
     changed = True
     while changed:
         changed = False
-        for phrase in split:
+        for phrase in phrases:
             n = len(phrase)
             if len(words) <= n:
                 continue
@@ -46,12 +48,17 @@ def _strip_phrases(words: list[str], phrases: Sequence[str], leading: bool) -> l
     return words
 
 
+_LEADING = tuple(tuple(p.split()) for p in v.LEADING)
+_TRAILING = tuple(tuple(p.split()) for p in v.TRAILING)
+
+
+@lru_cache(maxsize=4096)
 def core(folded: str) -> str:
     """The answer without politeness around it: "da chon so 2 a" → "2"."""
-    words = folded.split()
-    words = _strip_phrases(words, v.TRAILING, leading=False)
-    words = _strip_phrases(words, v.LEADING, leading=True)
-    words = _strip_phrases(words, v.TRAILING, leading=False)
+    words = tuple(folded.split())
+    words = _strip_phrases(words, _TRAILING, leading=False)
+    words = _strip_phrases(words, _LEADING, leading=True)
+    words = _strip_phrases(words, _TRAILING, leading=False)
     return " ".join(words)
 
 
@@ -146,8 +153,10 @@ def read_year(folded: str, low: int, high: int) -> Reading:
     return reading
 
 
-def _phrases_of(option) -> list[str]:
-    return [fold(option.label), fold(option.sms), *(fold(a) for a in option.aliases)]
+@lru_cache(maxsize=1024)
+def _phrases_of(option) -> tuple[str, ...]:
+    """Every folded way to name an option (options are frozen, so this is cached)."""
+    return (fold(option.label), fold(option.sms), *(fold(a) for a in option.aliases))
 
 
 def read_choice(folded: str, options: Sequence) -> Reading:
@@ -216,6 +225,14 @@ def read_name(raw: str) -> Reading:
         return Reading(problem="name_long")
     if len(name.split()) < 2:
         return Reading(problem="name_full")
+    if set(fold(name).split()) & v.NOT_IN_NAMES:   # "không muốn cho", "để làm gì?"
+        return Reading(problem="name")
     if name == name.lower() or name == name.upper():
         name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
     return Reading(name)
+
+
+def read_phone(raw: str) -> Reading:
+    """A phone number in E.164, also when words surround it: "số 0912 345 678 ạ"."""
+    phone = to_e164(raw) or to_e164(core(fold(raw)))
+    return Reading(phone) if phone else Reading(problem="phone")

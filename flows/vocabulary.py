@@ -62,6 +62,11 @@ YEAR = "nam"
 
 LETTERS = "abcde"
 
+# Words of a sentence that no Vietnamese name contains: a reply at the name
+# question holding one is a remark ("không muốn cho"), not a name.
+NOT_IN_NAMES = frozenset({"khong", "ko", "muon", "gi", "biet", "nao", "vay", "chua", "lam gi",
+                          "de", "tai sao", "sao"})
+
 # Said around a name. Frames are folded ("Tên tôi là", "Họ và tên:"); particles
 # keep their marks, because folded "da" or "vang" can be a name (Đa, Vàng).
 _SELF = ("toi", "em", "chau", "con", "bac", "ong", "minh", "tui")

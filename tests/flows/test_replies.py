@@ -16,8 +16,8 @@ import pytest
 from flows import commands
 from flows.model import Option
 from flows.normalize import fold, strip_diacritics
-from flows.phone import to_e164
-from flows.understanding import Reading, read_choice, read_name, read_number, read_year, read_yes_no
+from flows.understanding import (Reading, read_choice, read_name, read_number, read_phone,
+                                 read_year, read_yes_no)
 
 TABLE = Path(__file__).with_name("replies.tsv")
 HEADER = ["reader", "reply", "expected", "note"]
@@ -45,8 +45,7 @@ def _command(raw: str, at_name_step: bool) -> Reading:
 
 
 def _phone(raw: str) -> Reading:
-    phone = to_e164(raw)
-    return Reading(phone) if phone else Reading(problem="phone")
+    return read_phone(raw)
 
 
 READERS = {

@@ -6,6 +6,7 @@ texts this message queued, rendered for that channel. `/simulator` is a
 phone-shaped page over the same endpoint. Mounted only when CDHT_CONSOLE=1.
 """
 
+import json
 import uuid
 
 from flask import Blueprint, jsonify, render_template, request
@@ -27,17 +28,26 @@ def parse(body) -> InboundMessage:
         raise BadRequest("body must be a JSON object")
     sender, text = body.get("from"), body.get("text")
     channel = body.get("channel", "zalo")
-    external_id = body.get("id") or uuid.uuid4().hex
+    external_id = body.get("id", None)
+    if external_id is None:
+        external_id = uuid.uuid4().hex
     if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
         raise BadRequest("'from' must be a non-empty string of at most 128 characters")
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise BadRequest(f"'text' must be a string of at most {MAX_TEXT} characters")
     if channel not in CHANNELS:
         raise BadRequest(f"'channel' must be one of {', '.join(CHANNELS)}")
-    if not isinstance(external_id, str) or len(external_id) > 128:
-        raise BadRequest("'id' must be a string of at most 128 characters")
+    if not isinstance(external_id, str) or not external_id or len(external_id) > 128:
+        raise BadRequest("'id' must be a non-empty string of at most 128 characters")
     return InboundMessage(provider=NAME, external_id=external_id, channel=channel,
                           address=sender.strip(), text=text)
+
+
+def _json_or_none(raw: bytes):
+    try:
+        return json.loads(raw)
+    except ValueError:   # includes bad UTF-8
+        return None
 
 
 def make_blueprint(on_inbound: InboundHandler) -> Blueprint:
@@ -45,10 +55,14 @@ def make_blueprint(on_inbound: InboundHandler) -> Blueprint:
 
     @bp.post("/webhooks/console")
     def receive():
-        if (request.content_length or 0) > MAX_BODY:
-            return jsonify(error="body larger than 64 KB"), 413
+        # Read at most one byte past the limit: a chunked body has no Content-Length,
+        # and werkzeug would silently cut it at the limit instead of refusing it.
+        request.max_content_length = MAX_BODY + 1
+        raw = request.get_data(cache=False)
+        if len(raw) > MAX_BODY:
+            return jsonify(error="request body too large (at most 64 KB for webhooks)"), 413
         try:
-            message = parse(request.get_json(silent=True))
+            message = parse(_json_or_none(raw))
         except BadRequest as exc:
             return jsonify(error=str(exc)), 400
         result = on_inbound(message)

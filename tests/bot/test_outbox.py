@@ -1,0 +1,180 @@
+"""The dispatcher: due rows go out through their channel; the row says what happened."""
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.inbound import receive
+from bot.outbox import dispatch_due
+from storage.models import Outbox
+from webhooks.contract import (InboundMessage, OutboundMessage, Rejected, RetryLater,
+                               SendResult)
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+class FakeChannel:
+    """Records what it is given; raises `error` if set, else answers with a message id."""
+    name = "fake"
+
+    def __init__(self, error: Exception | None = None):
+        self.error = error
+        self.sent: list[OutboundMessage] = []
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        self.sent.append(message)
+        if self.error is not None:
+            raise self.error
+        return SendResult(provider_message_id=f"fake-{message.outbox_id}")
+
+
+@pytest.fixture
+def fake(runtime):
+    channel = FakeChannel()
+    runtime.channels["fake"] = channel
+    return channel
+
+
+def queue(runtime, *, provider="fake", next_attempt_at=NOW, **values) -> int:
+    """Insert one outbox row directly; returns its id."""
+    row = Outbox(channel="sms", provider=provider, address="+84912345678",
+                 text="Cau 1/10: ...", next_attempt_at=next_attempt_at,
+                 dedup_key=f"test:{uuid.uuid4().hex}", created_at=NOW, updated_at=NOW,
+                 **values)
+    with runtime.db.transaction() as session:
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def load(runtime, outbox_id: int) -> Outbox:
+    with runtime.db.transaction() as session:
+        return session.get(Outbox, outbox_id)
+
+
+def test_replies_queued_by_receive_go_out_through_the_console(runtime):
+    result = receive(runtime, InboundMessage("console", "m-1", "sms", "0912345678", "DK 12364"),
+                     NOW)
+    assert result.replies
+    assert dispatch_due(runtime, NOW) == len(result.replies)
+    with runtime.db.transaction() as session:
+        rows = session.scalars(select(Outbox).order_by(Outbox.id)).all()
+    assert [r.text for r in rows] == [r.text for r in result.replies]
+    for row in rows:
+        assert (row.provider, row.status, row.attempts, row.error) == ("console", "sent", 1, None)
+        assert row.provider_message_id == f"console-{row.id}"
+        assert row.sent_at == NOW
+    assert dispatch_due(runtime, NOW + timedelta(hours=1)) == 0
+
+
+DUE = [
+    ("an hour ago", {"next_attempt_at": NOW - timedelta(hours=1)}, True),
+    ("exactly now", {"next_attempt_at": NOW}, True),
+    ("a second from now", {"next_attempt_at": NOW + timedelta(seconds=1)}, False),
+    ("tomorrow", {"next_attempt_at": NOW + timedelta(days=1)}, False),
+    ("already sent", {"status": "sent"}, False),
+    ("already failed", {"status": "failed"}, False),
+    ("cancelled", {"status": "cancelled"}, False),
+    ("being sent by another worker", {"status": "sending"}, False),
+]
+
+
+@pytest.mark.parametrize("values, sent", [c[1:] for c in DUE], ids=[c[0] for c in DUE])
+def test_only_queued_rows_that_are_due_are_sent(runtime, fake, values, sent):
+    outbox_id = queue(runtime, **values)
+    before = load(runtime, outbox_id)
+    assert dispatch_due(runtime, NOW) == int(sent)
+    after = load(runtime, outbox_id)
+    if sent:
+        assert (after.status, after.attempts) == ("sent", 1)
+    else:
+        assert (after.status, after.attempts, after.updated_at) == (
+            before.status, before.attempts, before.updated_at)
+    assert len(fake.sent) == int(sent)
+
+
+OUTCOMES = [
+    ("sent", None,
+     {"status": "sent", "attempts": 1, "error": None, "provider_message_id": "fake-{id}",
+      "sent_at": NOW}),
+    ("retry later", RetryLater("429 too many requests"),
+     {"status": "queued", "attempts": 1, "error": "429 too many requests",
+      "next_attempt_at": NOW + timedelta(seconds=30), "sent_at": None}),
+    ("rejected", Rejected("number is blocked"),
+     {"status": "failed", "attempts": 1, "error": "number is blocked", "sent_at": None}),
+    ("unexpected exception", KeyError("boom"),
+     {"status": "queued", "attempts": 1, "error": "KeyError('boom')",
+      "next_attempt_at": NOW + timedelta(seconds=30), "sent_at": None}),
+]
+
+
+@pytest.mark.parametrize("error, expected", [c[1:] for c in OUTCOMES],
+                         ids=[c[0] for c in OUTCOMES])
+def test_what_the_channel_says_is_recorded(runtime, fake, error, expected):
+    fake.error = error
+    outbox_id = queue(runtime, kind="reminder")
+    assert dispatch_due(runtime, NOW) == 1
+    assert fake.sent == [OutboundMessage(outbox_id, "sms", "+84912345678", "Cau 1/10: ...",
+                                         "reminder")]
+    row = load(runtime, outbox_id)
+    for key, value in expected.items():
+        value = value.format(id=outbox_id) if isinstance(value, str) else value
+        assert getattr(row, key) == value, key
+    assert row.updated_at == NOW
+
+
+@pytest.mark.parametrize("error, delays", [
+    (RetryLater("timeout"), [30, 120, 600, 1800]),
+    (RuntimeError("library bug"), [30, 30, 30, 30]),
+], ids=["retry later backs off", "unexpected exception retries at the first step"])
+def test_retryable_failures_give_up_after_max_attempts(runtime, fake, error, delays):
+    fake.error = error
+    outbox_id = queue(runtime)
+    max_attempts = runtime.settings.max_attempts
+    assert max_attempts == len(delays) + 1
+    now = NOW
+    for attempt, delay in enumerate(delays, 1):
+        assert dispatch_due(runtime, now) == 1
+        row = load(runtime, outbox_id)
+        assert (row.status, row.attempts) == ("queued", attempt)
+        assert row.next_attempt_at == now + timedelta(seconds=delay)
+        assert dispatch_due(runtime, row.next_attempt_at - timedelta(seconds=1)) == 0
+        now = row.next_attempt_at
+    assert dispatch_due(runtime, now) == 1
+    row = load(runtime, outbox_id)
+    assert (row.status, row.attempts, row.sent_at) == ("failed", max_attempts, None)
+    assert row.error
+    assert dispatch_due(runtime, now + timedelta(days=1)) == 0
+    assert len(fake.sent) == max_attempts
+
+
+def test_max_attempts_is_a_setting(make_app):
+    runtime = make_app(max_attempts=2).extensions["cdht"]
+    runtime.channels["fake"] = FakeChannel(RetryLater("timeout"))
+    outbox_id = queue(runtime)
+    dispatch_due(runtime, NOW)
+    dispatch_due(runtime, NOW + timedelta(seconds=30))
+    row = load(runtime, outbox_id)
+    assert (row.status, row.attempts) == ("failed", 2)
+
+
+def test_a_provider_without_a_channel_fails_clearly(runtime):
+    outbox_id = queue(runtime, provider="nowhere")
+    assert dispatch_due(runtime, NOW) == 1
+    row = load(runtime, outbox_id)
+    assert (row.status, row.attempts, row.sent_at) == ("failed", 1, None)
+    assert row.error == "no channel for provider 'nowhere'"
+
+
+def test_higher_priority_first_then_oldest(runtime, fake):
+    ids = {name: queue(runtime, priority=priority)
+           for name, priority in [("a", 0), ("b", 10), ("c", 0), ("d", 10), ("e", 5)]}
+    names = {outbox_id: name for name, outbox_id in ids.items()}
+    assert dispatch_due(runtime, NOW, limit=2) == 2
+    assert [names[m.outbox_id] for m in fake.sent] == ["b", "d"]
+    assert load(runtime, ids["e"]).status == "queued"
+    assert dispatch_due(runtime, NOW) == 3
+    assert [names[m.outbox_id] for m in fake.sent] == ["b", "d", "e", "a", "c"]
