@@ -159,11 +159,21 @@ def _phrases_of(option) -> tuple[str, ...]:
     return (fold(option.label), fold(option.sms), *(fold(a) for a in option.aliases))
 
 
+# "chọn a", "đáp án c ạ": after a choosing word a single letter is an option letter,
+# not the particle "ạ" nor "c" for "có".
+_CHOSEN_LETTER = re.compile(r"(?:^|\s)(?:chon|dap an|phuong an|lua chon|tra loi)\s([a-e])"
+                            r"(?:\s(?:a|nhe|nha))?$")
+
+
 def read_choice(folded: str, options: Sequence) -> Reading:
     """The number of the chosen option (1-based), by number, letter, label or yes/no."""
     text = core(folded)
     if not text:
         return UNKNOWN
+    chosen = _CHOSEN_LETTER.search(folded)
+    if chosen:
+        letter = v.LETTERS.index(chosen.group(1)) + 1
+        return Reading(letter) if letter <= len(options) else Reading(problem="out_of_range")
     number = read_number(folded)
     if number.ok:
         n = number.value
