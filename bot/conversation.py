@@ -19,7 +19,7 @@ def latest_assessment(session, citizen_id: int) -> Assessment | None:
                            .order_by(Assessment.period.desc()).limit(1)).first()
 
 
-def load_state(session, citizen: Citizen) -> tuple[State, ConversationSession]:
+def load_state(session, citizen: Citizen) -> tuple[State, ConversationSession, Assessment | None]:
     convo = session.scalars(select(ConversationSession)
                             .where(ConversationSession.citizen_id == citizen.id)).first()
     if convo is None:
@@ -38,15 +38,17 @@ def load_state(session, citizen: Citizen) -> tuple[State, ConversationSession]:
             criteria_set=row.criteria_set, version=row.criteria_version, group=row.target_group,
             period=row.period, answers={a.indicator: a.option for a in row.answers},
             completed=row.status == "completed")
-    return State(Position.from_json(convo.position), profile, view), convo
+    return State(Position.from_json(convo.position), profile, view), convo, row
 
 
 class Effects:
     """Carries out the engine's effects (except Send, which the caller renders) on one
     citizen, inside the caller's transaction."""
 
-    def __init__(self, session, citizen: Citizen, contact: Contact, now: datetime):
+    def __init__(self, session, citizen: Citizen, contact: Contact, now: datetime,
+                 assessment: Assessment | None):
         self.session, self.citizen, self.contact, self.now = session, citizen, contact, now
+        self.assessment = assessment   # the latest one, as load_state found it
         self.deleted = False
 
     def apply(self, effect) -> None:
@@ -59,7 +61,7 @@ class Effects:
     def _SaveProfile(self, effect: fx.SaveProfile) -> None:
         for field, value in effect.changes.items():
             if field == "unit_code":
-                self.citizen.unit = self.session.scalars(
+                self.citizen.unit = None if value is None else self.session.scalars(
                     select(Unit).where(Unit.code == value)).one()
             elif field == "registered":
                 self.citizen.registered_at = self.now if value else None
@@ -78,13 +80,14 @@ class Effects:
                                        wording=wording, recorded_at=self.now))
 
     def _current(self) -> Assessment:
-        return latest_assessment(self.session, self.citizen.id)
+        return self.assessment
 
     def _StartAssessment(self, effect: fx.StartAssessment) -> None:
-        self.session.add(Assessment(
+        self.assessment = Assessment(
             citizen_id=self.citizen.id, period=effect.period, criteria_set=effect.criteria_set,
             criteria_version=effect.version, target_group=effect.group, status="in_progress",
-            started_at=self.now, updated_at=self.now))
+            started_at=self.now, updated_at=self.now, answers=[])
+        self.session.add(self.assessment)
         self.session.flush()
 
     def _StoreAnswer(self, effect: fx.StoreAnswer) -> None:

@@ -15,7 +15,7 @@ def assessment_rows(session, criteria_sets, unit_code: str | None = None):
         unit = session.scalars(select(Unit).where(Unit.code == unit_code)).first()
         if unit is None:
             raise LookupError(f"no unit with code {unit_code!r}")
-        query = query.join(Unit, Citizen.unit_id == Unit.id).where(Unit.path.startswith(unit.path))
+        query = query.join(Unit, Citizen.unit_id == Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
     for assessment in session.scalars(query):
         citizen = session.get(Citizen, assessment.citizen_id)
         yield _row(assessment, citizen, criteria_sets)

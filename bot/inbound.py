@@ -1,7 +1,7 @@
 """The inbound pipeline: one message, one transaction.
 
-1. record the inbound event; a (provider, external_id) seen before → acknowledge, do nothing;
-2. lock the contact (PostgreSQL: SELECT … FOR UPDATE; SQLite: the immediate transaction);
+1. lock the contact (PostgreSQL: SELECT … FOR UPDATE; SQLite: the immediate transaction);
+2. record the inbound event; a (provider, external_id) seen before → acknowledge, change nothing;
 3. load the citizen's state, run the engine, carry out its effects;
 4. render every Send into an outbox row; save the position; commit.
 Nothing is sent here: the dispatcher reads the outbox after commit.
@@ -52,10 +52,11 @@ def normalise_address(message: InboundMessage) -> str:
     return message.address
 
 
-def record_event(session, message: InboundMessage, now: datetime) -> int | None:
+def record_event(session, message: InboundMessage, contact_id: int, now: datetime) -> int | None:
     """The new event's id, or None when this provider already delivered this message."""
     stmt = (_insert(session)(InboundEvent)
-            .values(provider=message.provider, external_id=message.external_id, received_at=now)
+            .values(provider=message.provider, external_id=message.external_id,
+                    contact_id=contact_id, received_at=now)
             .on_conflict_do_nothing(index_elements=["provider", "external_id"])
             .returning(InboundEvent.id))
     return session.execute(stmt).scalar()
@@ -82,7 +83,8 @@ def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool
         if len(owners) == 1:
             contact.citizen = owners[0]
             return owners[0], True
-    citizen = Citizen(phone=phone, created_at=now, opted_out=False)
+    # The number is the citizen's only once they consent (the engine saves it then).
+    citizen = Citizen(created_at=now, opted_out=False)
     session.add(citizen)
     contact.citizen = citizen
     session.flush()
@@ -95,19 +97,20 @@ def receive(runtime, message: InboundMessage, now: datetime | None = None) -> In
     script = runtime.script()
     address = normalise_address(message)
     with runtime.db.transaction() as session:
-        event_id = record_event(session, message, now)
+        contact = lock_contact(session, message.channel, address, now)
+        event_id = record_event(session, message, contact.id, now)
         if event_id is None:
             log.info("duplicate %s message %s ignored", message.provider, message.external_id)
             return InboundResult(duplicate=True)
-        contact = lock_contact(session, message.channel, address, now)
-        session.get(InboundEvent, event_id).contact_id = contact.id
         contact.last_inbound_at = now
         citizen, linked = citizen_for(session, contact, now)
-        state, convo = load_state(session, citizen)
-        new_state, effects = step(script, state, Inbound(message.text, message.channel), now)
+        state, convo, assessment = load_state(session, citizen)
+        sender_phone = address if message.channel == "sms" and address.startswith("+") else None
+        inbound = Inbound(message.text, message.channel, phone=sender_phone)
+        new_state, effects = step(script, state, inbound, now)
         if linked:
             effects.insert(0, fx.Send("contact.linked", {"channel": message.channel}))
-        performer = Effects(session, citizen, contact, now)
+        performer = Effects(session, citizen, contact, now, assessment)
         sends = []
         for effect in effects:
             performer.apply(effect)

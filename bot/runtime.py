@@ -9,7 +9,10 @@ from pathlib import Path
 from flows.engine import Script
 from flows.loading import FLOWS_DIR, load_all_criteria, load_flow
 from messages_vi.render import Catalog
+from sqlalchemy import select
+
 from storage.db import Database
+from storage.models import Assessment
 from webhooks.registry import PROVIDERS
 
 from .config import ConfigError, Settings
@@ -60,11 +63,22 @@ class Runtime:
             if self._script is None:
                 with self.db.transaction() as session:
                     directory = load_directory(session, self.default_help())
+                    self.check_stored_criteria(session)
                 self._script = Script(
                     registration=self.registration, criteria=self.criteria, directory=directory,
                     criteria_sets=self.criteria_sets,
                     expiry=timedelta(days=self.settings.session_expiry_days))
             return self._script
+
+    def check_stored_criteria(self, session) -> None:
+        """Every stored assessment is scored by the set it was started with: refuse to run
+        without that set's file rather than score it against another."""
+        stored = session.execute(select(Assessment.criteria_set, Assessment.criteria_version)
+                                 .distinct()).all()
+        missing = sorted({(i, v) for i, v in stored} - set(self.criteria_sets))
+        if missing:
+            raise ConfigError("assessments in the database use criteria sets that are not "
+                              f"loaded: {missing}; keep their files in flows/criteria/")
 
     def units_changed(self) -> None:
         with self._lock:

@@ -36,7 +36,8 @@ SKIP_WORDS = frozenset({"bo qua", "bo", "khong co", "ko co", "k co", "khong", "k
 @dataclass(frozen=True)
 class Inbound:
     text: str
-    channel: str  # "zalo" | "sms"
+    channel: str              # "zalo" | "sms"
+    phone: str | None = None  # the sender's own number (E.164) when the channel proves it (SMS)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,15 @@ class Script:
     timezone: str = "Asia/Ho_Chi_Minh"
 
     def criteria_of(self, criteria_set: str, version: str) -> CriteriaSet:
-        return self.criteria_sets.get((criteria_set, version), self.criteria)
+        """The set an assessment was started with (the host checks at start-up that every
+        stored assessment's set is loaded)."""
+        if (criteria_set, version) == (self.criteria.id, self.criteria.version):
+            return self.criteria
+        return self.criteria_sets[(criteria_set, version)]
+
+    @property
+    def registration_group_step(self) -> str:
+        return next(s.id for s in self.registration.steps if s.options_from == "groups")
 
 
 def step(script: Script, state: State, inbound: Inbound, now: datetime) -> tuple[State, list]:
@@ -64,6 +73,7 @@ class Turn:
 
     def __init__(self, script: Script, state: State, inbound: Inbound, now: datetime):
         self.script, self.state, self.now = script, state, now
+        self.inbound = inbound
         self.raw = inbound.text or ""
         self.folded = fold(self.raw)
         self.effects: list = []
@@ -132,7 +142,8 @@ class Turn:
     PENDING_OPTIONS = {
         "resume": (Option("Tiếp tục", "Tiep tuc", "yes", means="yes",
                           aliases=("tiep", "tiep tuc", "lam tiep")),
-                   Option("Làm lại từ đầu", "Lam lai tu dau", "no", means="no",
+                   # No "means": a bare "không" must not wipe answers.
+                   Option("Làm lại từ đầu", "Lam lai tu dau", "no",
                           aliases=("lai", "lam lai", "bat dau lai"))),
     }
 
@@ -166,6 +177,8 @@ class Turn:
             self.start_registration(first_contact=profile.consent is None)
             return
         view = self.ensure_assessment()
+        if view is None:
+            return
         if view.completed:
             result = self.current_score()
             self.say("idle.completed", period=view.period, total=result.total,
@@ -183,11 +196,18 @@ class Turn:
         self.goto(self.script.registration.steps[0].id)
 
     def ensure_assessment(self):
+        """This year's assessment, started if needed. None when the citizen's group is not
+        in the criteria set in force (a new set renamed its groups): the group question
+        has then been asked again."""
         view = self.state.assessment
         if view is None or view.period != self.local_year():
             cs = self.script.criteria
-            self.emit(fx.StartAssessment(cs.id, cs.version, self.state.profile.target_group,
-                                         self.local_year()))
+            group = self.state.profile.target_group
+            if group not in {g.id for g in cs.groups}:
+                self.move(flow="registration", fails=0, return_to=None, candidates=())
+                self.goto(self.script.registration_group_step)
+                return None
+            self.emit(fx.StartAssessment(cs.id, cs.version, group, self.local_year()))
         return self.state.assessment
 
     def resume_assessment(self) -> None:
@@ -252,12 +272,15 @@ class Turn:
                 self.complete_flow()
                 return
             step = flow.get(target)
-            known = step.skip_if_known and getattr(self.state.profile, step.skip_if_known)
-            if not known:
+            if not self.skipped(step):
                 break
             target = self.next_of(flow, step, None)
         self.move(step=target, fails=0, candidates=())
         self.ask(step)
+
+    def skipped(self, step: Step) -> bool:
+        """A step whose answer is already known is not asked, forwards or backwards."""
+        return bool(step.skip_if_known and getattr(self.state.profile, step.skip_if_known))
 
     def next_of(self, flow: Flow, step: Step, value) -> str:
         rule = step.next
@@ -305,12 +328,21 @@ class Turn:
             option = step.options[value - 1]
             self.emit(fx.StoreAnswer(step.id, value, option.points, self.raw.strip()))
         elif step.store == "consent":
-            self.emit(fx.RecordConsent("data", value == "yes"))
+            self.consent(value == "yes")
         elif step.store:
             options = self.options(step)
             stored = options[value - 1].value if options and step.type == "choice" else value
             self.emit(fx.SaveProfile({step.store: stored}))
         self.advance(flow, step, value)
+
+    def consent(self, granted: bool) -> None:
+        """Nothing about the citizen is kept before a yes: a no erases what the first
+        message brought (a poster's unit code); a yes keeps the number they write from."""
+        self.emit(fx.RecordConsent("data", granted))
+        if not granted:
+            self.emit(fx.SaveProfile({"unit_code": None, "phone": None}))
+        elif self.inbound.phone and not self.state.profile.phone:
+            self.emit(fx.SaveProfile({"phone": self.inbound.phone}))
 
     def advance(self, flow: Flow, step: Step, value) -> None:
         for key in [step.say.get(str(value))] if step.say.get(str(value)) else []:
@@ -336,8 +368,8 @@ class Turn:
             self.say("registration.done", name=profile.name, birth_year=profile.birth_year,
                      unit={"zalo": unit.name if unit else "", "sms": unit.name if unit else ""},
                      group={"zalo": group.name, "sms": group.sms})
-            self.ensure_assessment()
-            self.resume_assessment()
+            if self.ensure_assessment():
+                self.resume_assessment()
         else:
             self.finish_assessment()
 

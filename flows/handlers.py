@@ -30,8 +30,7 @@ def _restart(turn, command: Command) -> None:
     elif view and view.answers and view.period == turn.local_year():
         turn.move(pending="restart", fails=0)
         turn.say("pending.restart")
-    else:
-        turn.ensure_assessment()
+    elif turn.ensure_assessment():
         turn.resume_assessment()
 
 
@@ -41,11 +40,12 @@ def _back(turn, command: Command) -> None:
         return
     flow = turn.flow()
     i = flow.index(turn.pos.step)
-    if i == 0:
+    earlier = [s for s in flow.steps[:i] if not turn.skipped(s)]
+    if not earlier:
         turn.say("back.first")
-        turn.ask(flow.steps[0])
+        turn.ask(flow.steps[i])
         return
-    previous = flow.steps[i - 1]
+    previous = earlier[-1]
     turn.move(step=previous.id, fails=0, candidates=())
     turn.ask(previous)
 
@@ -130,8 +130,5 @@ def settle_pending(turn, kind: str, yes: bool) -> None:
     elif kind == "resume":
         if yes:
             continue_where_left(turn)
-        elif turn.pos.flow == "registration" or not turn.state.profile.registered:
-            turn.start_registration()
         else:
-            turn.emit(fx.ClearAnswers())
-            turn.resume_assessment()
+            _restart(turn, Command("restart"))   # asks to confirm when answers would be lost

@@ -61,6 +61,13 @@ class _Reader:
             out.append(_Reader(self.source, item, f"{self.where + '.' if self.where else ''}{key}[{i}]"))
         return out
 
+    def only(self, *allowed: str) -> "_Reader":
+        """Refuse keys the format does not know: a misspelt "questin_sms" must not pass."""
+        unknown = sorted(set(self.data) - set(allowed))
+        if unknown:
+            self.fail(unknown[0], f"unknown field (known here: {', '.join(allowed)})")
+        return self
+
     def sms_text(self, key: str, fallback: str) -> str:
         """The SMS form: given explicitly, or the Zalo form without diacritics."""
         return self.text(key) if key in self.data else strip_diacritics(fallback)
@@ -74,6 +81,7 @@ def _read_toml(path: Path) -> dict:
 
 
 def _option(r: _Reader, scored: bool) -> Option:
+    r.only("label", "sms", "value", "points", "means", "aliases")
     label = r.text("label")
     points = r.get("points", int, None)
     if scored and (points is None or not 0 <= points <= MAX_POINTS):
@@ -101,18 +109,22 @@ def _options(r: _Reader, scales: dict[str, tuple[Option, ...]], scored: bool) ->
 
 
 def load_criteria(path: Path) -> CriteriaSet:
-    r = _Reader(path.name, _read_toml(path))
+    r = _Reader(path.name, _read_toml(path)).only(
+        "id", "version", "title", "status", "source", "pass_rule", "scales", "competences", "groups")
     scales = {}
     for name, table in r.get("scales", dict, {}).items():
-        scale = _Reader(path.name, table, f"scales.{name}")
+        scale = _Reader(path.name, table, f"scales.{name}").only("options")
         scales[name] = tuple(_option(o, True) for o in scale.tables("options"))
     competences = tuple(Competence(c.text("id"), c.text("name"), c.sms_text("sms", c.text("name")))
-                        for c in r.tables("competences"))
+                        for c in (c.only("id", "name", "sms") for c in r.tables("competences")))
     known = {c.id for c in competences}
     groups = []
     for g in r.tables("groups"):
+        g.only("id", "name", "sms", "pupils", "indicators")
         indicators = []
         for ind in g.tables("indicators"):
+            ind.only("id", "competence", "short", "short_sms", "question", "question_sms",
+                     "scale", "options")
             if ind.text("competence") not in known:
                 ind.fail("competence", f"unknown competence (known: {', '.join(sorted(known))})")
             options = _options(ind, scales, scored=True)
@@ -133,7 +145,7 @@ def load_criteria(path: Path) -> CriteriaSet:
                                   indicators=tuple(indicators), pupils=g.get("pupils", bool, False)))
     if not groups:
         r.fail("groups", "needs at least one target group")
-    rule = _Reader(path.name, r.get("pass_rule", dict, {}), "pass_rule")
+    rule = _Reader(path.name, r.get("pass_rule", dict, {}), "pass_rule").only("min_total", "min_each")
     status = r.text("status")
     if status not in ("draft", "official"):
         r.fail("status", 'must be "draft" or "official"')
@@ -145,9 +157,11 @@ def load_criteria(path: Path) -> CriteriaSet:
 
 
 def load_flow(path: Path) -> Flow:
-    r = _Reader(path.name, _read_toml(path))
+    r = _Reader(path.name, _read_toml(path)).only("id", "steps")
     steps = []
     for s in r.tables("steps"):
+        s.only("id", "type", "ask", "store", "options", "options_from", "low", "high", "next",
+               "say", "skip_if_known", "optional")
         kind = s.text("type")
         if kind not in ANSWER_TYPES:
             s.fail("type", f"unknown answer type {kind!r} (known: {', '.join(ANSWER_TYPES)})")

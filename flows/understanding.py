@@ -153,10 +153,14 @@ def read_year(folded: str, low: int, high: int) -> Reading:
     return reading
 
 
+def spelled_out(text: str) -> str:
+    return " ".join(v.ABBREVIATIONS.get(w, w) for w in text.split())
+
+
 @lru_cache(maxsize=1024)
 def _phrases_of(option) -> tuple[str, ...]:
-    """Every folded way to name an option (options are frozen, so this is cached)."""
-    return (fold(option.label), fold(option.sms), *(fold(a) for a in option.aliases))
+    """Every folded way to name an option, label first (options are frozen: cached)."""
+    return tuple(spelled_out(fold(p)) for p in (option.label, option.sms, *option.aliases))
 
 
 # "chọn a", "đáp án c ạ": after a choosing word a single letter is an option letter,
@@ -180,7 +184,8 @@ def read_choice(folded: str, options: Sequence) -> Reading:
         return Reading(n) if 1 <= n <= len(options) else Reading(problem="out_of_range")
     if number.problem == "ambiguous":
         return number
-    exact = [i for i, o in enumerate(options, 1) if text in _phrases_of(o)]
+    said = spelled_out(text)
+    exact = [i for i, o in enumerate(options, 1) if said in _phrases_of(o)]
     if len(exact) == 1:
         return Reading(exact[0])
     yes_no = read_yes_no(folded)
@@ -197,12 +202,16 @@ def read_choice(folded: str, options: Sequence) -> Reading:
     if len(meant) == 1:
         return Reading(meant[0])
     if len(text) >= 3:
-        padded = f" {text} "
-        partial = [i for i, o in enumerate(options, 1)
-                   if any(padded in f" {p} " for p in _phrases_of(o))]
-        if len(partial) == 1:
-            return Reading(partial[0])
-        if len(partial) > 1:
+        # The start of one label ("thuong" for "Thường xuyên"), and in no other option's
+        # words; "khi" (in "Hiếm khi" and "đôi khi") or "thuong" in "bình thường" is not enough.
+        starts = {i for i, o in enumerate(options, 1)
+                  if any(p.startswith(said + " ") for p in _phrases_of(o)[:2])}
+        padded = f" {said} "
+        anywhere = {i for i, o in enumerate(options, 1)
+                    if any(padded in f" {p} " for p in _phrases_of(o))}
+        if len(starts) == 1 and anywhere <= starts:
+            return Reading(starts.pop())
+        if len(anywhere) > 1:
             return Reading(problem="ambiguous")
     return UNSURE if text in v.UNSURE else UNKNOWN
 

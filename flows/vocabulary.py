@@ -76,3 +76,8 @@ NAME_LEADING = (
     *(f"{p} ten la" for p in _SELF), *(f"{p} ten" for p in _SELF), *(f"{p} la" for p in _SELF),
 )
 NAME_PARTICLES = ("dạ", "vâng", "thưa", "ạ", "nhé", "à")
+
+# Texting abbreviations, spelled out before a reply is compared with option labels
+# and aliases, so "ko biet" finds the alias "khong biet".
+ABBREVIATIONS = {"ko": "khong", "k": "khong", "kg": "khong", "kh": "khong", "khg": "khong",
+                 "hong": "khong", "hok": "khong", "bt": "biet", "dc": "duoc", "j": "gi"}

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 import bot.inbound
 from bot.inbound import receive
-from storage.models import (Answer, Citizen, ConsentRecord, Contact, InboundEvent, Outbox)
+from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact, InboundEvent,
+                            Outbox)
 from webhooks.contract import InboundMessage
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
@@ -146,3 +147,13 @@ def test_an_sms_number_joins_the_citizen_who_gave_it_on_zalo(runtime):
     assert "da duoc bac dang ky" in result.replies[0].text.lower()
     assert count(runtime, Citizen) == 1
     assert count(runtime, Answer) == 2
+
+
+def test_the_app_refuses_to_score_against_a_set_it_no_longer_has(make_app, runtime):
+    from bot.config import ConfigError
+    say(runtime, "0912345678", *REGISTER)
+    with runtime.db.transaction() as session:
+        session.execute(Assessment.__table__.update().values(criteria_version="1999-gone"))
+    fresh = make_app().extensions["cdht"]
+    with pytest.raises(ConfigError, match="1999-gone"):
+        fresh.script()

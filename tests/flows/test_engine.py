@@ -1,6 +1,7 @@
 """The pure engine on its own: no database, no app. Transcripts in tests/transcripts/
 cover whole conversations; these pin down rules that are easier to see in isolation."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -144,3 +145,38 @@ def test_new_year_starts_a_new_assessment():
     state, _ = talk(REGISTERED, "tiep", *["1"] * 10)
     state, effects = talk(state, "alo", now=datetime(2027, 1, 2, tzinfo=timezone.utc))
     assert fx.StartAssessment("test-set", "1", "dan", 2027) in effects
+
+
+def test_a_no_to_consent_erases_what_the_first_message_brought():
+    state, effects = talk(State(), "DK 12364", "khong", channel="sms")
+    assert fx.RecordConsent("data", False) in effects
+    assert fx.SaveProfile({"unit_code": None, "phone": None}) in effects
+    assert state.profile.unit_code is None
+
+
+def test_the_sms_number_is_kept_only_after_consent():
+    state, _ = step(SCRIPT, State(), Inbound("DK 12364", "sms", phone="+84912345678"), NOW)
+    assert state.profile.phone is None
+    state, effects = step(SCRIPT, state, Inbound("co", "sms", phone="+84912345678"), NOW)
+    assert fx.SaveProfile({"phone": "+84912345678"}) in effects
+
+
+def test_a_group_missing_from_a_new_criteria_set_is_asked_again():
+    renamed = replace(CRITERIA, groups=tuple(replace(g, id=g.id + "_moi") for g in CRITERIA.groups))
+    script = replace(SCRIPT, criteria=renamed)
+    state, effects = talk(REGISTERED, "alo", script=script)
+    assert sent(effects) == ["registration.group"]
+    state, effects = talk(state, "1", script=script)
+    assert fx.SaveProfile({"target_group": "dan_moi"}) in effects
+    state, effects = talk(state, "bo qua", script=script)   # no phone yet: asked, skipped
+    assert fx.StartAssessment("test-set", "1", "dan_moi", 2026) in effects
+    assert sent(effects)[-1] == "assessment.question"
+
+
+def test_back_never_lands_on_a_question_that_was_skipped():
+    state, _ = talk(State(), "DK 12364", "co", "Tran Van Ba", "1950")
+    assert state.position.step == "group"
+    state, effects = talk(state, "quay lai")
+    assert state.position.step == "birth_year"          # not the unit, given by the poster code
+    state, effects = talk(state, "quay lai", "quay lai")
+    assert state.position.step == "name" and sent(effects) == ["back.first", "registration.name"]
