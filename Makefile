@@ -25,6 +25,7 @@ run: $(STAMP)
 
 # The whole suite; set TEST_DATABASE_URL to run it against PostgreSQL.
 test: $(STAMP)
+	@echo "database: $${TEST_DATABASE_URL:-SQLite (temporary file)}"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -28,6 +28,20 @@ def pytest_report_header(config):
     return f"database: {TEST_DATABASE_URL or 'SQLite (temporary file)'}"
 
 
+def pytest_sessionstart(session):
+    """Fail before any test runs when the PostgreSQL run cannot reach its database."""
+    if TEST_DATABASE_URL:
+        engine = create_engine(TEST_DATABASE_URL)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            pytest.exit(f"TEST_DATABASE_URL is set but the database cannot be reached: {exc}",
+                        returncode=3)
+        finally:
+            engine.dispose()
+
+
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     try:
