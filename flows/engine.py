@@ -182,7 +182,7 @@ class Turn:
         if view.completed:
             result = self.current_score()
             self.say("idle.completed", period=view.period, total=result.total,
-                     verdict={"msg": "verdict.passed" if result.passed else "verdict.failed"})
+                     standing={"msg": "standing.passed" if result.passed else "standing.failed"})
             return
         self.resume_assessment()
 

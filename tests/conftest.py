@@ -28,26 +28,13 @@ def pytest_report_header(config):
     return f"database: {TEST_DATABASE_URL or 'SQLite (temporary file)'}"
 
 
-def pytest_sessionstart(session):
-    """Fail before any test runs when the PostgreSQL run cannot reach its database."""
-    if TEST_DATABASE_URL:
-        engine = create_engine(TEST_DATABASE_URL)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:
-            pytest.exit(f"TEST_DATABASE_URL is set but the database cannot be reached: {exc}",
-                        returncode=3)
-        finally:
-            engine.dispose()
-
-
-def _reset_postgres(url: str) -> None:
+def _on_postgres(url: str, *statements: str) -> None:
+    """Run statements on the test database, or stop the whole run saying why."""
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            for statement in statements:
+                conn.execute(text(statement))
     except Exception as exc:
         pytest.exit(f"TEST_DATABASE_URL is set but the database cannot be used: {exc}",
                     returncode=3)
@@ -55,10 +42,16 @@ def _reset_postgres(url: str) -> None:
         engine.dispose()
 
 
+def pytest_sessionstart(session):
+    """Fail before any test runs when the PostgreSQL run cannot reach its database."""
+    if TEST_DATABASE_URL:
+        _on_postgres(TEST_DATABASE_URL, "SELECT 1")
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
+        _on_postgres(TEST_DATABASE_URL, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
         url = TEST_DATABASE_URL
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"

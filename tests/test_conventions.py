@@ -85,7 +85,7 @@ def _message_keys_used() -> set[str]:
         text = path.read_text(encoding="utf-8")
         keys |= set(re.findall(r'(?:say|Send)\(\s*"([a-z_]+\.[a-z_.]+|[a-z_]+)"', text))
         keys |= set(re.findall(r'"msg": "([a-z_]+\.[a-z_.]+)"', text))
-        for prefix in re.findall(r'f"(hint|expect|pending|where|verdict)\.\{', text):
+        for prefix in re.findall(r'f"(hint|expect|pending|where|verdict|standing)\.\{', text):
             keys.add(prefix + ".*")
     for path in FLOWS_DIR.glob("*.toml"):
         text = path.read_text(encoding="utf-8")
