@@ -41,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     @app.get("/healthz")
     def healthz():
         try:
-            with runtime.db.transaction() as session:
+            with runtime.db.read() as session:
                 session.execute(text("SELECT 1"))
             database = "ok"
         except Exception as exc:

@@ -52,7 +52,7 @@ def seed_demo_command():
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
 def units_list(fmt):
     """One JSON object per unit: code, name, kind, parent_code."""
-    with _runtime().db.transaction() as session:
+    with _runtime().db.read() as session:
         units = session.scalars(select(Unit).order_by(Unit.path)).all()
         for unit in units:
             click.echo(json.dumps({"code": unit.code, "name": unit.name, "kind": unit.kind,
@@ -66,7 +66,7 @@ def units_list(fmt):
 def assessments_export(fmt, unit_code):
     """One JSON object per assessment, unfinished ones included (docs/export.md)."""
     rt = _runtime()
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         try:
             for row in assessment_rows(session, rt.criteria_sets, unit_code):
                 click.echo(json.dumps(row, ensure_ascii=False))

@@ -1,16 +1,14 @@
 """Between rows and the engine: load a citizen's State, and carry out the effects."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 
 from flows import effects as fx
 from flows.state import AssessmentView, Position, Profile, State
 from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,
                             ConversationSession, Outbox, Unit)
 
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 REDACTED = "[đã xoá theo yêu cầu của công dân]"
 
 
@@ -52,11 +50,8 @@ class Effects:
         self.deleted = False
 
     def apply(self, effect) -> None:
-        handler = getattr(self, "_" + type(effect).__name__)
-        handler(effect)
-
-    def _Send(self, effect: fx.Send) -> None:
-        pass  # rendered into outbox rows by the caller
+        if not isinstance(effect, fx.Send):   # Sends become outbox rows in the caller
+            getattr(self, "_" + type(effect).__name__)(effect)
 
     def _SaveProfile(self, effect: fx.SaveProfile) -> None:
         for field, value in effect.changes.items():
@@ -79,9 +74,6 @@ class Effects:
                                        kind=effect.kind, granted=effect.granted,
                                        wording=wording, recorded_at=self.now))
 
-    def _current(self) -> Assessment:
-        return self.assessment
-
     def _StartAssessment(self, effect: fx.StartAssessment) -> None:
         self.assessment = Assessment(
             citizen_id=self.citizen.id, period=effect.period, criteria_set=effect.criteria_set,
@@ -91,7 +83,7 @@ class Effects:
         self.session.flush()
 
     def _StoreAnswer(self, effect: fx.StoreAnswer) -> None:
-        assessment = self._current()
+        assessment = self.assessment
         answer = next((a for a in assessment.answers if a.indicator == effect.indicator), None)
         if answer is None:
             answer = Answer(indicator=effect.indicator)
@@ -102,14 +94,14 @@ class Effects:
         self.session.flush()
 
     def _ClearAnswers(self, effect: fx.ClearAnswers) -> None:
-        assessment = self._current()
+        assessment = self.assessment
         self.session.execute(delete(Answer).where(Answer.assessment_id == assessment.id))
         self.session.expire(assessment, ["answers"])
         assessment.status, assessment.total, assessment.passed = "in_progress", None, None
         assessment.completed_at, assessment.updated_at = None, self.now
 
     def _CompleteAssessment(self, effect: fx.CompleteAssessment) -> None:
-        assessment = self._current()
+        assessment = self.assessment
         assessment.status, assessment.total, assessment.passed = "completed", effect.total, effect.passed
         assessment.completed_at = assessment.updated_at = self.now
 
@@ -117,9 +109,12 @@ class Effects:
         """Decree 13/2023 deletion: the citizen, their answers and session go; texts
         already sent to their addresses are redacted; the contacts stay, detached."""
         contact_ids = select(Contact.id).where(Contact.citizen_id == self.citizen.id)
-        self.session.execute(update(Outbox).where(Outbox.contact_id.in_(contact_ids),
-                                                  Outbox.status != "queued")
-                             .values(text=REDACTED))
+        # Texts already sent or still waiting are redacted; waiting ones are not sent.
+        # (The confirmation of this deletion is queued after this, untouched.)
+        self.session.execute(update(Outbox).where(Outbox.contact_id.in_(contact_ids))
+                             .values(text=REDACTED,
+                                     status=case((Outbox.status == "queued", "cancelled"),
+                                                 else_=Outbox.status)))
         self.session.execute(update(Contact).where(Contact.citizen_id == self.citizen.id)
                              .values(citizen_id=None))
         self.session.execute(update(ConsentRecord).where(ConsentRecord.citizen_id == self.citizen.id)

@@ -7,7 +7,7 @@ from storage.models import Unit
 
 
 def load_directory(session, default_help) -> Directory:
-    units = session.scalars(select(Unit).where(Unit.active)).all()
+    units = session.scalars(select(Unit).where(Unit.active).order_by(Unit.path)).all()
     by_id = {u.id: u for u in units}
     entries = []
     for u in units:

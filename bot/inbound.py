@@ -2,7 +2,7 @@
 
 1. lock the contact (PostgreSQL: SELECT … FOR UPDATE; SQLite: the immediate transaction);
 2. record the inbound event; a (provider, external_id) seen before → acknowledge, change nothing;
-3. load the citizen's state, run the engine, carry out its effects;
+3. lock the citizen, load their state, run the engine, carry out its effects;
 4. render every Send into an outbox row; save the position; commit.
 Nothing is sent here: the dispatcher reads the outbox after commit.
 """
@@ -11,7 +11,6 @@ import logging
 import re
 from dataclasses import replace
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,14 +19,13 @@ from flows import effects as fx
 from flows.engine import Inbound, step
 from flows.phone import to_e164
 from messages_vi.gsm import segments
-from messages_vi.render import Recipient
+from messages_vi.render import TIMEZONE, Recipient
 from storage.models import Citizen, Contact, InboundEvent, Outbox
 from webhooks.contract import InboundMessage, InboundResult, Reply
 
 from .conversation import Effects, load_state
 
 log = logging.getLogger(__name__)
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 REPLY_PRIORITY = 10
 
 
@@ -36,14 +34,19 @@ def _insert(session):
 
 
 # NUL and other control characters: PostgreSQL refuses NUL in text, and none of
-# them belongs in a name or an answer. Line breaks and tabs become spaces later.
+# them belongs in a name or an answer; lone surrogates cannot be stored at all.
+# Only the text is cleaned: ids and addresses are the provider's to get right.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean(message: InboundMessage) -> InboundMessage:
-    return replace(message, text=_CONTROL.sub("", message.text),
-                   address=_CONTROL.sub("", message.address),
-                   external_id=_CONTROL.sub("", message.external_id))
+    text = _CONTROL.sub("", message.text).encode("utf-8", "replace").decode("utf-8")
+    return replace(message, text=text)
+
+
+def sms_phone(channel: str, address: str) -> str | None:
+    """The sender's own number, when the channel proves it (an SMS from a real number)."""
+    return address if channel == "sms" and address.startswith("+") else None
 
 
 def normalise_address(message: InboundMessage) -> str:
@@ -75,7 +78,7 @@ def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool
     """The contact's citizen; a new SMS number joins the citizen registered with it."""
     if contact.citizen is not None:
         return contact.citizen, False
-    phone = contact.address if contact.channel == "sms" and contact.address.startswith("+") else None
+    phone = sms_phone(contact.channel, contact.address)
     if phone:
         owners = session.scalars(select(Citizen).where(Citizen.phone == phone,
                                                        Citizen.registered_at.is_not(None))
@@ -104,9 +107,10 @@ def receive(runtime, message: InboundMessage, now: datetime | None = None) -> In
             return InboundResult(duplicate=True)
         contact.last_inbound_at = now
         citizen, linked = citizen_for(session, contact, now)
+        # A citizen may write on two channels at once: their state is serialised too.
+        session.execute(select(Citizen.id).where(Citizen.id == citizen.id).with_for_update())
         state, convo, assessment = load_state(session, citizen)
-        sender_phone = address if message.channel == "sms" and address.startswith("+") else None
-        inbound = Inbound(message.text, message.channel, phone=sender_phone)
+        inbound = Inbound(message.text, message.channel, phone=sms_phone(message.channel, address))
         new_state, effects = step(script, state, inbound, now)
         if linked:
             effects.insert(0, fx.Send("contact.linked", {"channel": message.channel}))

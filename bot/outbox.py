@@ -2,8 +2,9 @@
 record what happened. Claiming and recording are separate short transactions, so
 no database lock is held while a provider is called.
 
-A simple version for the core; per-channel rate limits, fallback and recovery of
-rows left in "sending" by a dead process come with the delivery issue.
+A simple version for the core: rows a dead process left in "sending" are sent again
+after five minutes (at least once, never lost); per-channel rate limits, quiet
+hours and fallback come with the delivery issue.
 """
 
 import logging
@@ -15,13 +16,17 @@ from storage.models import Outbox
 from webhooks.contract import ChannelError, OutboundMessage
 
 log = logging.getLogger(__name__)
+STALE_SENDING = timedelta(minutes=5)   # a send never takes this long; its process died
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
            timedelta(minutes=30), timedelta(hours=1))
 
 
 def claim_due(runtime, now: datetime, limit: int) -> list[tuple[str, OutboundMessage]]:
+    """Due rows, and rows a dead process left in "sending" (sent again: at least once)."""
     with runtime.db.transaction() as session:
-        query = (select(Outbox).where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
+        due = (Outbox.status == "queued") & (Outbox.next_attempt_at <= now)
+        stale = (Outbox.status == "sending") & (Outbox.updated_at <= now - STALE_SENDING)
+        query = (select(Outbox).where(due | stale)
                  .order_by(Outbox.priority.desc(), Outbox.id).limit(limit))
         if not runtime.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
@@ -33,14 +38,17 @@ def claim_due(runtime, now: datetime, limit: int) -> list[tuple[str, OutboundMes
         return claimed
 
 
-def _record(runtime, outbox_id: int, now: datetime, **values) -> None:
+def _record(runtime, outbox_id: int, now: datetime, retry: bool = False, **values) -> None:
+    """Store a send's outcome; `retry` queues it again after the backoff for its attempt."""
     with runtime.db.transaction() as session:
         row = session.get(Outbox, outbox_id)
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = now
-        if values.get("status") in ("queued", "failed") and row.attempts >= runtime.settings.max_attempts:
-            row.status = "failed"
+        if retry:
+            give_up = row.attempts >= runtime.settings.max_attempts
+            row.status = "failed" if give_up else "queued"
+            row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
 
 
 def send_one(runtime, provider: str, message: OutboundMessage, now: datetime) -> None:
@@ -54,18 +62,13 @@ def send_one(runtime, provider: str, message: OutboundMessage, now: datetime) ->
     except ChannelError as exc:
         log.warning("outbox %s via %s: %s", message.outbox_id, provider, exc)
         if exc.retry:
-            with runtime.db.transaction() as session:
-                attempts = session.get(Outbox, message.outbox_id).attempts
-            delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
-            _record(runtime, message.outbox_id, now, status="queued", error=str(exc),
-                    next_attempt_at=now + delay)
+            _record(runtime, message.outbox_id, now, retry=True, error=str(exc))
         else:
             _record(runtime, message.outbox_id, now, status="failed", error=str(exc))
         return
     except Exception as exc:  # a bug or an unexpected library error: keep the message, retry
         log.exception("outbox %s via %s crashed", message.outbox_id, provider)
-        _record(runtime, message.outbox_id, now, status="queued", error=repr(exc),
-                next_attempt_at=now + BACKOFF[0])
+        _record(runtime, message.outbox_id, now, retry=True, error=repr(exc))
         return
     _record(runtime, message.outbox_id, now, status="sent", sent_at=now, error=None,
             provider_message_id=result.provider_message_id)

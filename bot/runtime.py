@@ -61,7 +61,7 @@ class Runtime:
         """The engine's view of the world; the unit directory is read from the database once."""
         with self._lock:
             if self._script is None:
-                with self.db.transaction() as session:
+                with self.db.read() as session:
                     directory = load_directory(session, self.default_help())
                     self.check_stored_criteria(session)
                 self._script = Script(

@@ -71,7 +71,7 @@ class Directory:
         if entry and entry.joinable and _CODE.match(query.replace(" ", "")):
             return Search(exact=(entry,), partial=())
         name = bare_name(query)
-        if not name:
+        if not name or name.replace(" ", "").isdigit():   # a number is a code, never a name
             return Search((), ())
         exact = tuple(e for n, e in self._names if n == name)
         padded = f" {name} "

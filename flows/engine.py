@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from . import commands
 from . import effects as fx
 from .directory import Directory
-from .handlers import run_command, settle_pending
-from .model import COMPLETE, END, RESULT, CriteriaSet, Flow, Option, Step
+from .handlers import answer_pending, run_command
+from .model import COMPLETE, END, HELP_AFTER_FAILS, RESULT, CriteriaSet, Flow, Option, Step
 from .normalize import fold
 from .results import result_params
 from .scoring import score
@@ -28,7 +28,6 @@ from .understanding import (Reading, core, read_choice, read_integer, read_name,
                             read_phone, read_year, read_yes_no)
 from .unit_step import answer_unit
 
-HELP_AFTER_FAILS = 3
 SKIP_WORDS = frozenset({"bo qua", "bo", "khong co", "ko co", "k co", "khong", "ko", "k",
                         "chua co", "khong dung zalo", "skip"})
 
@@ -96,17 +95,23 @@ class Turn:
     def local_year(self) -> int:
         return self.now.astimezone(ZoneInfo(self.script.timezone)).year
 
-    def help_params(self) -> dict:
+    def help_params(self, fails: int | None = None) -> dict:
+        """The "whom to call" line; with `fails`, only from the third failed try on."""
         contact = self.script.directory.help_contact(self.state.profile.unit_code)
-        if not contact:
+        if not contact or (fails is not None and fails < HELP_AFTER_FAILS):
             return {"help": ""}
         return {"help": {"msg": "help.call", "params": {"help_name": contact[0],
                                                          "help_phone": contact[1]}}}
 
     # -- the order of reading ---------------------------------------------
     def run(self) -> None:
+        if self.pos.flow and not self.position_exists():
+            # The flow file changed under a waiting citizen: start from their situation.
+            self.move(flow=None, step=None, fails=0, return_to=None, candidates=())
+        if self.pos.pending and self.expired():
+            self.move(pending=None)   # a confirmation asked weeks ago is not answered by this
         if self.pos.pending:
-            self.answer_pending()
+            answer_pending(self)
             return
         command = commands.match(self.raw, self.folded, self.at_step_type() == "name")
         if command:
@@ -120,6 +125,13 @@ class Turn:
             self.idle()
             return
         self.answer_step()
+
+    def position_exists(self) -> bool:
+        try:
+            self.flow().get(self.pos.step)
+            return True
+        except (StopIteration, KeyError, AttributeError):
+            return False
 
     def expired(self) -> bool:
         touched = self.pos.touched_at
@@ -137,38 +149,6 @@ class Turn:
                               "params": {"n": flow.index(self.pos.step) + 1,
                                          "total": len(flow.steps)}}}
         return {"where": {"msg": "where.registration"}}
-
-    # -- pending yes/no questions outside the flow -------------------------
-    PENDING_OPTIONS = {
-        "resume": (Option("Tiếp tục", "Tiep tuc", "yes", means="yes",
-                          aliases=("tiep", "tiep tuc", "lam tiep")),
-                   # No "means": a bare "không" must not wipe answers.
-                   Option("Làm lại từ đầu", "Lam lai tu dau", "no",
-                          aliases=("lai", "lam lai", "bat dau lai"))),
-    }
-
-    def answer_pending(self) -> None:
-        kind = self.pos.pending
-        options = self.PENDING_OPTIONS.get(kind)
-        if options:
-            reading = read_choice(self.folded, options)
-            reading = Reading(options[reading.value - 1].value) if reading.ok else reading
-        else:
-            reading = read_yes_no(self.folded)
-        if not reading.ok:
-            command = commands.match(self.raw, self.folded)
-            if command:
-                self.move(pending=None, fails=0)
-                run_command(self, command)
-                return
-            fails = self.pos.fails + 1
-            self.move(fails=fails)
-            self.say("pending.reask", hint={"msg": f"hint.{reading.problem}"},
-                     ask={"msg": f"pending.{kind}"},
-                     **(self.help_params() if fails >= HELP_AFTER_FAILS else {"help": ""}))
-            return
-        self.move(pending=None, fails=0)
-        settle_pending(self, kind, reading.value == "yes")
 
     # -- no flow running ---------------------------------------------------
     def idle(self) -> None:
@@ -221,12 +201,15 @@ class Turn:
             self.goto(first_open)
 
     # -- the running flow --------------------------------------------------
+    def criteria(self) -> CriteriaSet:
+        """The criteria set of the citizen's current assessment."""
+        view = self.state.assessment
+        return self.script.criteria_of(view.criteria_set, view.version)
+
     def flow(self, flow_id: str | None = None) -> Flow:
         flow_id = flow_id or self.pos.flow
         if flow_id == "assessment":
-            view = self.state.assessment
-            criteria = self.script.criteria_of(view.criteria_set, view.version)
-            return criteria.group(view.group).flow
+            return self.criteria().group(self.state.assessment.group).flow
         return self.script.registration
 
     def options(self, step: Step) -> tuple[Option, ...]:
@@ -241,9 +224,8 @@ class Turn:
             params["options"] = [{"zalo": o.label, "sms": o.sms} for o in options]
         if self.pos.flow == "assessment":
             flow = self.flow()
-            view = self.state.assessment
-            indicator = self.script.criteria_of(view.criteria_set, view.version) \
-                .group(view.group).indicators[flow.index(step.id)]
+            indicator = self.criteria().group(self.state.assessment.group) \
+                .indicators[flow.index(step.id)]
             params.update(n=flow.index(step.id) + 1, total=len(flow.steps),
                           question={"zalo": indicator.question, "sms": indicator.question_sms})
         return params
@@ -312,7 +294,7 @@ class Turn:
             case "yes_no":
                 return read_yes_no(f)
             case "choice":
-                return read_choice(f, self.options(step))
+                return read_choice(f, self.options(step), self.raw)
             case "integer":
                 return read_integer(f, step.low, step.high)
             case "year":
@@ -345,8 +327,8 @@ class Turn:
             self.emit(fx.SaveProfile({"phone": self.inbound.phone}))
 
     def advance(self, flow: Flow, step: Step, value) -> None:
-        for key in [step.say.get(str(value))] if step.say.get(str(value)) else []:
-            self.say(key)
+        if extra := step.say.get(str(value)):
+            self.say(extra)
         self.move(fails=0, candidates=())
         back_to = self.pos.return_to
         if flow.id == "assessment" and back_to:
@@ -375,8 +357,7 @@ class Turn:
 
     # -- results -------------------------------------------------------------
     def current_score(self):
-        view = self.state.assessment
-        criteria = self.script.criteria_of(view.criteria_set, view.version)
+        view, criteria = self.state.assessment, self.criteria()
         return score(criteria.group(view.group), criteria.pass_rule, view.answers)
 
     def finish_assessment(self) -> None:
@@ -386,7 +367,6 @@ class Turn:
         self.say("assessment.result", **self.result_params(result))
 
     def result_params(self, result) -> dict:
-        view = self.state.assessment
-        criteria = self.script.criteria_of(view.criteria_set, view.version)
+        criteria = self.criteria()
         names = {c.id: {"zalo": c.name, "sms": c.sms} for c in criteria.competences}
         return result_params(result, criteria.pass_rule, names)

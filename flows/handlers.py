@@ -4,9 +4,11 @@ Each handler gets the `Turn` (flows.engine) and works through its verbs:
 `say`, `emit`, `move`, `ask`. They never touch anything outside the turn.
 """
 
+from . import commands
 from . import effects as fx
 from .commands import Command
-from .model import RESULT
+from .model import RESULT, Option
+from .understanding import Reading, read_choice, read_yes_no
 
 
 def continue_where_left(turn) -> None:
@@ -20,7 +22,7 @@ def continue_where_left(turn) -> None:
 def _help(turn, command: Command) -> None:
     turn.say("help", **turn.help_params())
     if turn.pos.flow:
-        turn.ask(turn.flow().get(turn.pos.step))
+        continue_where_left(turn)
 
 
 def _restart(turn, command: Command) -> None:
@@ -55,6 +57,9 @@ def _edit(turn, command: Command) -> None:
     if not turn.state.profile.registered or view is None:
         turn.say("edit.not_now")
         continue_where_left(turn)
+        return
+    if view.period != turn.local_year():   # last year's result is settled: go to this year's
+        turn.idle()
         return
     flow = turn.flow("assessment")
     if command.number is None or not 1 <= command.number <= len(flow.steps):
@@ -94,10 +99,6 @@ def _optin(turn, command: Command) -> None:
     turn.say("optin.done")
 
 
-def _resume(turn, command: Command) -> None:
-    continue_where_left(turn)
-
-
 def _delete(turn, command: Command) -> None:
     turn.move(pending="delete", fails=0)
     turn.say("pending.delete")
@@ -105,7 +106,8 @@ def _delete(turn, command: Command) -> None:
 
 HANDLERS = {
     "help": _help, "restart": _restart, "back": _back, "edit": _edit, "score": _score,
-    "optout": _optout, "optin": _optin, "resume": _resume, "delete": _delete,
+    "optout": _optout, "optin": _optin, "resume": lambda turn, _: continue_where_left(turn),
+    "delete": _delete,
 }
 
 
@@ -122,13 +124,50 @@ def settle_pending(turn, kind: str, yes: bool) -> None:
             turn.say("delete.kept")
             continue_where_left(turn)
     elif kind == "restart":
-        if yes:
+        view = turn.state.assessment
+        if yes and view and view.period == turn.local_year():
             turn.emit(fx.ClearAnswers())
             turn.resume_assessment()
-        else:
+        else:   # a no, or a yes that arrives in a new year: last year's answers stay
             continue_where_left(turn)
     elif kind == "resume":
         if yes:
             continue_where_left(turn)
         else:
             _restart(turn, Command("restart"))   # asks to confirm when answers would be lost
+
+
+# Pending questions that are a choice rather than a yes/no.
+PENDING_OPTIONS = {
+    "resume": (Option("Tiếp tục", "Tiep tuc", "yes", means="yes",
+                      aliases=("tiep", "tiep tuc", "lam tiep")),
+               # No "means": a bare "không" must not wipe answers.
+               Option("Làm lại từ đầu", "Lam lai tu dau", "no",
+                      aliases=("lai", "lam lai", "bat dau lai"))),
+}
+
+
+def answer_pending(turn) -> None:
+    """The reply to a yes/no asked outside the flow (delete? restart? continue?).
+    Not understood: a command runs instead, or the question is asked again."""
+    kind = turn.pos.pending
+    options = PENDING_OPTIONS.get(kind)
+    if options:
+        reading = read_choice(turn.folded, options, turn.raw)
+        reading = Reading(options[reading.value - 1].value) if reading.ok else reading
+    else:
+        reading = read_yes_no(turn.folded)
+    if not reading.ok:
+        command = commands.match(turn.raw, turn.folded)
+        if command:
+            turn.move(pending=None, fails=0)
+            run_command(turn, command)
+            return
+        fails = turn.pos.fails + 1
+        turn.move(fails=fails)
+        turn.say("pending.reask", hint={"msg": f"hint.{reading.problem}"},
+                 ask={"msg": f"pending.{kind}"},
+                 **turn.help_params(fails))
+        return
+    turn.move(pending=None, fails=0)
+    settle_pending(turn, kind, reading.value == "yes")

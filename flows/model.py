@@ -14,6 +14,7 @@ ANSWER_TYPES = ("choice", "yes_no", "integer", "year", "name", "phone", "unit")
 COMPLETE = "@complete"  # next-rule target: the flow is finished, run its completion
 END = "@end"            # next-rule target: stop here without completing
 RESULT = "@result"      # return target after an edit of a finished assessment
+HELP_AFTER_FAILS = 3    # from this failed try on, a re-ask says whom to call
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,6 @@ class Step:
     say: Mapping[str, str] = field(default_factory=dict)  # extra message per answer value
     skip_if_known: str | None = None           # skip when this profile field is set
     optional: bool = False                     # "bỏ qua" skips it
-    params: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,6 @@ def core(folded: str) -> str:
 
 
 def read_yes_no(folded: str) -> Reading:
-    if folded in v.UNSURE:
-        return UNSURE
     for text in (folded, core(folded)):
         if text in v.UNSURE:
             return UNSURE
@@ -169,13 +167,20 @@ _CHOSEN_LETTER = re.compile(r"(?:^|\s)(?:chon|dap an|phuong an|lua chon|tra loi)
                             r"(?:\s(?:a|nhe|nha))?$")
 
 
-def read_choice(folded: str, options: Sequence) -> Reading:
-    """The number of the chosen option (1-based), by number, letter, label or yes/no."""
+def _typed_letter(letter: str, raw: str | None) -> bool:
+    """Folding turns "ạ", "à" into "a" and "đ" into "d": a letter answer must have been
+    typed as a plain letter."""
+    return raw is None or letter in raw.lower()
+
+
+def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Reading:
+    """The number of the chosen option (1-based), by number, letter, label or yes/no.
+    `raw` is the reply as typed, to tell a typed letter from a folded particle."""
     text = core(folded)
     if not text:
         return UNKNOWN
     chosen = _CHOSEN_LETTER.search(folded)
-    if chosen:
+    if chosen and _typed_letter(chosen.group(1), raw):
         letter = v.LETTERS.index(chosen.group(1)) + 1
         return Reading(letter) if letter <= len(options) else Reading(problem="out_of_range")
     number = read_number(folded)
@@ -192,7 +197,8 @@ def read_choice(folded: str, options: Sequence) -> Reading:
     if yes_no.problem == "unsure":
         return UNSURE
     meant = [i for i, o in enumerate(options, 1) if yes_no.ok and o.means == yes_no.value]
-    letter = v.LETTERS.index(text) + 1 if len(text) == 1 and text in v.LETTERS else None
+    typed = len(text) == 1 and text in v.LETTERS and _typed_letter(text, raw)
+    letter = v.LETTERS.index(text) + 1 if typed else None
     if letter and letter > len(options):
         letter = None
     if letter and yes_no.ok and meant != [letter]:
@@ -244,8 +250,9 @@ def read_name(raw: str) -> Reading:
         return Reading(problem="name_long")
     if len(name.split()) < 2:
         return Reading(problem="name_full")
-    if set(fold(name).split()) & v.NOT_IN_NAMES:   # "không muốn cho", "để làm gì?"
-        return Reading(problem="name")
+    folded = fold(name)
+    if set(folded.split()) & v.NOT_IN_NAMES or v.NOT_NAMES & {folded, core(folded)}:
+        return Reading(problem="name")   # "không muốn cho", "Đồng ý", "Cảm ơn", "Bỏ qua"
     if name == name.lower() or name == name.upper():
         name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
     return Reading(name)

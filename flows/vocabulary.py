@@ -64,6 +64,11 @@ LETTERS = "abcde"
 
 # Words of a sentence that no Vietnamese name contains: a reply at the name
 # question holding one is a remark ("không muốn cho"), not a name.
+# Whole replies that are not names though they have two words: a repeated yes,
+# thanks, a greeting.
+NOT_NAMES = YES | NO | UNSURE | frozenset({
+    "cam on", "xin chao", "chao ban", "chao em", "bo qua", "duoc roi", "toi dong y",
+    "co chu", "alo alo", "ok roi", "vang a", "da vang a", "xin loi", "tam biet"})
 NOT_IN_NAMES = frozenset({"khong", "ko", "muon", "gi", "biet", "nao", "vay", "chua", "lam gi",
                           "de", "tai sao", "sao"})
 

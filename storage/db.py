@@ -2,7 +2,8 @@
 
 SQLite: WAL so readers never wait for the writer, a busy timeout so writers
 queue instead of failing, foreign keys on, and every transaction BEGIN
-IMMEDIATE so two messages for one contact are serialised before either reads.
+IMMEDIATE so two messages for one contact are serialised before either reads
+(`Database.read()` is the exception: deferred, for exports and listings).
 PostgreSQL: ordinary transactions; callers lock rows with SELECT … FOR UPDATE.
 """
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -38,7 +39,8 @@ def make_engine(url: str, **kwargs) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
@@ -58,6 +60,15 @@ class Database:
         """One unit of work: committed on success, rolled back on any exception."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read(self):
+        """A read-only unit of work. On SQLite it does not take the write lock, so an
+        export piped into `less` never holds up the webhooks."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            with Session(bind=conn) as session, session.begin():
+                yield session
 
     def dispose(self) -> None:
         self.engine.dispose()

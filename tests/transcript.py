@@ -94,7 +94,7 @@ def run_transcript(text: str, make_app, name: str = "transcript") -> None:
             check_done()
             expected = json.loads(rest)
             runtime = app.extensions["cdht"]
-            with runtime.db.transaction() as session:
+            with runtime.db.read() as session:
                 address = normalise_address(InboundMessage("console", "", channel, sender, ""))
                 rows = [r for r in assessment_rows(session, runtime.criteria_sets)
                         if {"channel": channel, "address": address} in r["citizen"]["contacts"]]

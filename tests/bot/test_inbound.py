@@ -157,3 +157,88 @@ def test_the_app_refuses_to_score_against_a_set_it_no_longer_has(make_app, runti
     fresh = make_app().extensions["cdht"]
     with pytest.raises(ConfigError, match="1999-gone"):
         fresh.script()
+
+
+def test_the_2022_three_group_set_can_be_the_one_in_force(make_app):
+    runtime = make_app(criteria_set="cdht-2022").extensions["cdht"]
+    result = say(runtime, "0912345678", "DK 12364", "co", "Nguyen Van Tu", "1956")
+    assert result.replies[-1].text.endswith("3.Can bo, cong chuc, vien chuc")
+    say(runtime, "0912345678", "1", *["1"] * 10, now=NOW + timedelta(minutes=1))
+    with runtime.db.transaction() as session:
+        assessment = session.scalars(select(Assessment)).one()
+        assert (assessment.criteria_set, assessment.target_group) == ("cdht-2022", "nong_dan")
+        assert (assessment.status, assessment.total, assessment.passed) == ("completed", 100, True)
+
+
+def test_one_citizen_on_two_channels_at_once_is_serialised(runtime):
+    """Zalo and the linked SMS number answering at the same moment: both kept, neither
+    overwrites the other (PostgreSQL locks the citizen row, not only the contact)."""
+    zalo = lambda text: InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-88", text)
+    for i, text in enumerate(["xin chao", "co", "Vu Thi Hue", "1960", "tien lu", "1", "0912 345 678"]):
+        receive(runtime, zalo(text), NOW + timedelta(seconds=i))
+    say(runtime, "+84912345678", "1", now=NOW + timedelta(minutes=1))   # links the number
+    later = NOW + timedelta(minutes=2)
+    _together([lambda: receive(runtime, zalo("2"), later),
+               lambda: receive(runtime, sms("+84912345678", "3"), later)])
+    with runtime.db.transaction() as session:
+        answers = session.scalars(select(Answer)).all()
+        assert len(answers) == 3 and len({a.indicator for a in answers}) == 3
+        assert sorted(a.raw_text for a in answers) == ["1", "2", "3"]
+
+
+def test_a_confirmation_weeks_old_is_not_acted_on(runtime):
+    say(runtime, "0912345678", *REGISTER, *["1"] * 10)
+    say(runtime, "0912345678", "LAI", now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    say(runtime, "0912345678", "co", now=datetime(2027, 1, 20, tzinfo=timezone.utc))
+    with runtime.db.transaction() as session:
+        last_year = session.scalars(select(Assessment).where(Assessment.period == 2026)).one()
+        assert (last_year.status, last_year.total) == ("completed", 100)
+        assert len(last_year.answers) == 10
+
+
+def test_edit_in_a_new_year_goes_to_this_years_assessment(runtime):
+    say(runtime, "0912345678", *REGISTER, *["1"] * 10)
+    result = say(runtime, "0912345678", "SUA 3", now=datetime(2027, 1, 20, tzinfo=timezone.utc))
+    assert result.replies[-1].text.startswith("Cau 1/10")
+    with runtime.db.transaction() as session:
+        periods = sorted(a.period for a in session.scalars(select(Assessment)))
+        last_year = session.scalars(select(Assessment).where(Assessment.period == 2026)).one()
+    assert periods == [2026, 2027] and last_year.total == 100
+
+
+def test_delete_cancels_replies_still_waiting_to_be_sent(runtime):
+    say(runtime, "0912345678", *REGISTER, "1")            # nothing dispatched: all queued
+    say(runtime, "0912345678", "XOA", "co", now=NOW + timedelta(minutes=2))
+    with runtime.db.transaction() as session:
+        rows = session.scalars(select(Outbox).order_by(Outbox.id)).all()
+    assert {r.status for r in rows[:-1]} == {"cancelled"}
+    assert rows[-1].status == "queued" and rows[-1].text.startswith("Da xoa")
+
+
+def test_a_unit_closed_while_offered_in_a_list_does_not_trap_the_citizen(runtime):
+    from storage.models import Unit
+    say(runtime, "0912345678", "xin chao", "co", "Ngo Van Ba", "1950", "chau")
+    closing = Unit.__table__.update().where(Unit.name == "Phường Hồng Châu")
+    with runtime.db.transaction() as session:
+        session.execute(closing.values(active=False))
+    runtime.units_changed()
+    try:
+        result = say(runtime, "0912345678", "1", now=NOW + timedelta(minutes=1))
+        # "1" meant Hồng Châu, which is gone: not taken as whatever is first now.
+        assert result.replies[0].text.startswith("Chua tim thay xa/phuong do")
+        assert say(runtime, "0912345678", "tien lu", now=NOW + timedelta(minutes=2)).replies[0] \
+            .text.startswith("Bac thuoc nhom nao?")
+    finally:   # units are seeded once for the whole session
+        with runtime.db.transaction() as session:
+            session.execute(closing.values(active=True))
+
+
+def test_reading_never_waits_for_writing_on_sqlite(runtime):
+    """An export held open (piped into `less`) must not block the webhooks."""
+    if not runtime.db.is_sqlite:
+        pytest.skip("SQLite's write lock only; PostgreSQL readers never block writers")
+    with runtime.db.read() as session:
+        session.scalars(select(Citizen)).all()          # a read transaction is open
+        started = datetime.now(timezone.utc)
+        say(runtime, "0912345678", "xin chao")
+        assert datetime.now(timezone.utc) - started < timedelta(seconds=5)

@@ -128,8 +128,8 @@ def test_what_the_channel_says_is_recorded(runtime, fake, error, expected):
 
 @pytest.mark.parametrize("error, delays", [
     (RetryLater("timeout"), [30, 120, 600, 1800]),
-    (RuntimeError("library bug"), [30, 30, 30, 30]),
-], ids=["retry later backs off", "unexpected exception retries at the first step"])
+    (RuntimeError("library bug"), [30, 120, 600, 1800]),
+], ids=["retry later backs off", "an unexpected exception backs off the same way"])
 def test_retryable_failures_give_up_after_max_attempts(runtime, fake, error, delays):
     fake.error = error
     outbox_id = queue(runtime)
@@ -178,3 +178,13 @@ def test_higher_priority_first_then_oldest(runtime, fake):
     assert load(runtime, ids["e"]).status == "queued"
     assert dispatch_due(runtime, NOW) == 3
     assert [names[m.outbox_id] for m in fake.sent] == ["b", "d", "e", "a", "c"]
+
+
+def test_a_row_left_sending_by_a_dead_process_is_sent_again(runtime, fake):
+    from bot.outbox import STALE_SENDING, claim_due
+    outbox_id = queue(runtime)
+    assert len(claim_due(runtime, NOW, 10)) == 1             # claimed; the process dies here
+    assert claim_due(runtime, NOW + STALE_SENDING - timedelta(seconds=1), 10) == []
+    assert dispatch_due(runtime, NOW + STALE_SENDING) == 1
+    row = load(runtime, outbox_id)
+    assert (row.status, row.attempts) == ("sent", 2)

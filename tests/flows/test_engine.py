@@ -180,3 +180,19 @@ def test_back_never_lands_on_a_question_that_was_skipped():
     assert state.position.step == "birth_year"          # not the unit, given by the poster code
     state, effects = talk(state, "quay lai", "quay lai")
     assert state.position.step == "name" and sent(effects) == ["back.first", "registration.name"]
+
+
+def test_a_pick_list_that_is_not_working_gives_way_to_help():
+    directory = Directory([
+        UnitEntry("33", "Tỉnh Hưng Yên", joinable=False, help_name="Hội KH tỉnh", help_phone="0221 3000 100"),
+        UnitEntry("1", "Xã Hồng Châu", "Tỉnh Hưng Yên", parent="33"),
+        UnitEntry("2", "Xã Khoái Châu", "Tỉnh Hưng Yên", parent="33")],
+        default_help=("Hội KH tỉnh", "0221 3000 100"))     # the unit is not known yet
+    script = replace(SCRIPT, directory=directory)
+    state, effects = talk(State(), "xin chao", "co", "Tran Van Ba", "1950", "chau", script=script)
+    assert sent(effects) == ["registration.unit_pick"]
+    state, effects = talk(state, "9", "8", script=script)
+    assert sent(effects) == ["registration.unit_pick"]          # shown again, twice
+    state, effects = talk(state, "7", script=script)
+    assert sent(effects) == ["reask"] and effects[0].params["help"]["params"]["help_phone"] == "0221 3000 100"
+    assert state.position.candidates == ()

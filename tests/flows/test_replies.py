@@ -50,8 +50,8 @@ def _phone(raw: str) -> Reading:
 
 READERS = {
     "yes_no": lambda raw: read_yes_no(fold(raw)),
-    "choice4": lambda raw: read_choice(fold(raw), CHOICE4),
-    "choice_yn": lambda raw: read_choice(fold(raw), CHOICE_YN),
+    "choice4": lambda raw: read_choice(fold(raw), CHOICE4, raw),
+    "choice_yn": lambda raw: read_choice(fold(raw), CHOICE_YN, raw),
     "number": lambda raw: read_number(fold(raw)),
     "year": lambda raw: read_year(fold(raw), YEAR_LOW, YEAR_HIGH),
     "name": read_name,

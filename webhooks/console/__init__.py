@@ -7,6 +7,7 @@ phone-shaped page over the same endpoint. Mounted only when CDHT_CONSOLE=1.
 """
 
 import json
+import re
 import uuid
 
 from flask import Blueprint, jsonify, render_template, request
@@ -22,6 +23,18 @@ class BadRequest(ValueError):
     pass
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _storable(value: str) -> bool:
+    """Encodable as UTF-8 (JSON may carry lone surrogates, "\\ud800", that are not)."""
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def parse(body) -> InboundMessage:
     """The request body as an InboundMessage, or BadRequest saying which field is wrong."""
     if not isinstance(body, dict):
@@ -33,12 +46,17 @@ def parse(body) -> InboundMessage:
         external_id = uuid.uuid4().hex
     if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
         raise BadRequest("'from' must be a non-empty string of at most 128 characters")
+    if not isinstance(external_id, str) or not external_id or len(external_id) > 128:
+        raise BadRequest("'id' must be a non-empty string of at most 128 characters")
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise BadRequest(f"'text' must be a string of at most {MAX_TEXT} characters")
     if channel not in CHANNELS:
         raise BadRequest(f"'channel' must be one of {', '.join(CHANNELS)}")
-    if not isinstance(external_id, str) or not external_id or len(external_id) > 128:
-        raise BadRequest("'id' must be a non-empty string of at most 128 characters")
+    for name, value in (("from", sender), ("id", external_id)):
+        if _CONTROL.search(value) or not _storable(value):
+            raise BadRequest(f"'{name}' must not contain control characters or invalid Unicode")
+    if not _storable(text):
+        raise BadRequest("'text' is not valid Unicode")
     return InboundMessage(provider=NAME, external_id=external_id, channel=channel,
                           address=sender.strip(), text=text)
 
@@ -46,7 +64,7 @@ def parse(body) -> InboundMessage:
 def _json_or_none(raw: bytes):
     try:
         return json.loads(raw)
-    except ValueError:   # includes bad UTF-8
+    except (ValueError, RecursionError):   # bad UTF-8, or nesting deeper than Python's stack
         return None
 
 
