@@ -94,6 +94,22 @@ def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool
     return citizen, False
 
 
+def queue_replies(runtime, session, sends, recipient: Recipient, message: InboundMessage,
+                  contact: Contact, event_id: int, now: datetime) -> list[Reply]:
+    """Each Send rendered for the channel and the citizen, as an outbox row."""
+    replies = []
+    for i, send in enumerate(sends):
+        text = runtime.catalog.render(send.key, send.params, message.channel, recipient)
+        seg = segments(text)
+        session.add(Outbox(
+            contact_id=contact.id, channel=message.channel, provider=message.provider,
+            address=contact.address, text=text, segments=seg.count, encoding=seg.encoding,
+            kind="reply", priority=REPLY_PRIORITY, status="queued", next_attempt_at=now,
+            dedup_key=f"reply:{event_id}:{i}", created_at=now, updated_at=now))
+        replies.append(Reply(text, seg.count, seg.encoding))
+    return replies
+
+
 def receive(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
     now = now or datetime.now(timezone.utc)
     message = clean(message)
@@ -107,8 +123,9 @@ def receive(runtime, message: InboundMessage, now: datetime | None = None) -> In
             return InboundResult(duplicate=True)
         contact.last_inbound_at = now
         citizen, linked = citizen_for(session, contact, now)
-        # A citizen may write on two channels at once: their state is serialised too.
-        session.execute(select(Citizen.id).where(Citizen.id == citizen.id).with_for_update())
+        # A citizen may write on two channels at once: lock their row too, and re-read it
+        # (another channel's message may have changed it while we waited).
+        session.refresh(citizen, with_for_update=True)
         state, convo, assessment = load_state(session, citizen)
         inbound = Inbound(message.text, message.channel, phone=sms_phone(message.channel, address))
         new_state, effects = step(script, state, inbound, now)
@@ -127,16 +144,7 @@ def receive(runtime, message: InboundMessage, now: datetime | None = None) -> In
         known = state.profile if performer.deleted else new_state.profile
         recipient = Recipient(known.birth_year, known.target_group in runtime.pupil_groups(),
                               now.astimezone(TIMEZONE).year)
-        replies = []
-        for i, send in enumerate(sends):
-            text = runtime.catalog.render(send.key, send.params, message.channel, recipient)
-            seg = segments(text)
-            session.add(Outbox(
-                contact_id=contact.id, channel=message.channel, provider=message.provider,
-                address=address, text=text, segments=seg.count, encoding=seg.encoding,
-                kind="reply", priority=REPLY_PRIORITY, status="queued", next_attempt_at=now,
-                dedup_key=f"reply:{event_id}:{i}", created_at=now, updated_at=now))
-            replies.append(Reply(text, seg.count, seg.encoding))
+        replies = queue_replies(runtime, session, sends, recipient, message, contact, event_id, now)
     if replies:
         runtime.outbox_waiting.set()
     return InboundResult(duplicate=False, replies=tuple(replies))
