@@ -1,7 +1,6 @@
 """The app factory. `wsgi.py` is `app = create_app()`; tests pass overrides."""
 
 import logging
-from datetime import datetime, timezone
 
 from flask import Flask, jsonify, request
 from sqlalchemy import text
@@ -10,7 +9,6 @@ from webhooks.registry import PROVIDERS
 
 from . import cli
 from .config import ROOT, Settings
-from .inbound import receive
 from .runtime import Runtime
 from .workers import EmbeddedWorkers
 
@@ -23,13 +21,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     runtime = Runtime(settings)
     app.extensions["cdht"] = runtime
 
-    def on_inbound(message):
-        return receive(runtime, message, datetime.now(timezone.utc))
-
-    for name, provider in PROVIDERS.items():
-        if name == "console" and not settings.console:
-            continue
-        app.register_blueprint(provider.make_blueprint(on_inbound))
+    for provider in PROVIDERS.values():
+        if provider.configured(settings):
+            app.register_blueprint(provider.make_blueprint(runtime.host, settings))
 
     workers = EmbeddedWorkers(runtime)
     app.extensions["cdht.workers"] = workers
@@ -47,9 +41,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         except Exception as exc:
             database = f"error: {type(exc).__name__}"
         status = 200 if database == "ok" else 503
+        zalo = runtime.host.tokens("zalo").status() if database == "ok" else None
         return jsonify(status="ok" if status == 200 else "degraded", database=database,
                        criteria=f"{runtime.criteria.id} {runtime.criteria.version}",
-                       embedded_workers=settings.workers_embedded), status
+                       embedded_workers=settings.workers_embedded, zalo=zalo,
+                       counters=dict(runtime.host.counters)), status
 
     @app.errorhandler(413)
     def _too_large(_error):

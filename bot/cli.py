@@ -17,6 +17,7 @@ from webhooks.contract import InboundMessage
 from .export import assessment_rows
 from .inbound import receive
 from .seed import seed_demo
+from .tokens import TokenError
 
 
 def _runtime():
@@ -26,6 +27,7 @@ def _runtime():
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 units_group = AppGroup("units", help="The unit tree.")
 assessments_group = AppGroup("assessments", help="Citizens' assessments.")
+zalo_group = AppGroup("zalo", help="The Zalo OA's OAuth tokens (docs/zalo.md).")
 
 
 @db_group.command("upgrade")
@@ -89,6 +91,54 @@ def chat(channel, sender):
             click.echo(f"< {reply.text}{note}")
 
 
+def _zalo_tokens():
+    return _runtime().host.tokens("zalo")
+
+
+@zalo_group.command("auth-url")
+def zalo_auth_url():
+    """Print the OA permission URL (PKCE); an OA admin opens it, then run `zalo exchange CODE`."""
+    click.echo(_zalo_tokens().permission_url(state=uuid.uuid4().hex[:16]))
+
+
+@zalo_group.command("exchange")
+@click.argument("code")
+def zalo_exchange(code):
+    """Trade the CODE from the permission callback for the first token pair."""
+    try:
+        expires = _zalo_tokens().exchange(code)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"tokens stored; access valid until {expires.isoformat()}")
+
+
+@zalo_group.command("set-tokens")
+@click.argument("access")
+@click.argument("refresh")
+def zalo_set_tokens(access, refresh):
+    """Store a token pair obtained elsewhere (e.g. Zalo's API Explorer)."""
+    _zalo_tokens().set_tokens(access, refresh)
+    click.echo("tokens stored (access assumed valid for 25 h)")
+
+
+@zalo_group.command("refresh")
+@click.option("--force", is_flag=True, help="Refresh even if more than 3 h remain.")
+def zalo_refresh(force):
+    """Refresh the access token ahead of expiry (the scheduler will run this)."""
+    try:
+        _zalo_tokens().refresh(reason="forced" if force else "ahead")
+    except TokenError as exc:
+        raise click.ClickException(f"refresh failed, old tokens kept: {exc}") from None
+    click.echo(json.dumps(_zalo_tokens().status(), ensure_ascii=False))
+
+
+@zalo_group.command("status")
+def zalo_status():
+    """Token expiry, last refresh and last error; never the tokens."""
+    click.echo(json.dumps(_zalo_tokens().status(), ensure_ascii=False, indent=2))
+
+
 def register(app) -> None:
-    for command in (db_group, units_group, assessments_group, seed_demo_command, chat):
+    for command in (db_group, units_group, assessments_group, zalo_group, seed_demo_command,
+                    chat):
         app.cli.add_command(command)

@@ -27,6 +27,19 @@ class Settings:
     help_phone: str | None = None          #   the citizen's unit has no phone of its own
     dispatch_interval: float = 1.0         # CDHT_DISPATCH_INTERVAL: seconds between outbox polls
     max_attempts: int = 5                  # CDHT_MAX_ATTEMPTS: sends tried before "failed"
+    public_url: str = "http://127.0.0.1:5000"  # CDHT_PUBLIC_URL: how providers reach us
+    # Zalo Official Account (docs/zalo.md)
+    zalo_app_id: str | None = None         # CDHT_ZALO_APP_ID
+    zalo_oa_id: str | None = None          # CDHT_ZALO_OA_ID
+    zalo_oa_secret: str | None = None      # CDHT_ZALO_OA_SECRET: the Webhook page's secret key
+    zalo_app_secret: str | None = None     # CDHT_ZALO_APP_SECRET: the token endpoint's secret_key
+    zalo_openapi_url: str = "https://openapi.zalo.me"            # CDHT_ZALO_OPENAPI_URL
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"            # CDHT_ZALO_OAUTH_URL
+    zalo_business_url: str = "https://business.openapi.zalo.me"  # CDHT_ZALO_BUSINESS_URL
+    zalo_signature: str = "enforce"        # CDHT_ZALO_SIGNATURE: enforce | log
+    zalo_paid_window: str = "replies"      # CDHT_ZALO_PAID_WINDOW: allow | deny | replies
+    zalo_redirect_uri: str | None = None   # CDHT_ZALO_REDIRECT_URI; None → PUBLIC_URL/zalo/callback
+    zns_templates: str | None = None       # CDHT_ZNS_TEMPLATES: {"kind": "template id"} JSON
     secret_key: str = "dev-only-change-me"  # CDHT_SECRET_KEY
     demo_password: str = "khuyenhoc-demo"   # CDHT_DEMO_PASSWORD: the seed-demo officer's
 
@@ -36,6 +49,14 @@ class Settings:
             return self.embedded_workers
         return self.database_url.startswith("sqlite")
 
+    def check(self) -> "Settings":
+        choices = {"zalo_signature": ("enforce", "log"),
+                   "zalo_paid_window": ("allow", "deny", "replies")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"CDHT_{name.upper()} must be one of {', '.join(allowed)}")
+        return self
+
     @classmethod
     def load(cls, overrides: dict | None = None, environ=os.environ) -> "Settings":
         values = {}
@@ -44,7 +65,7 @@ class Settings:
             if name in environ and environ[name] != "":
                 values[f.name] = _convert(name, environ[name], f.type)
         settings = replace(cls(), **values)
-        return replace(settings, **(overrides or {}))
+        return replace(settings, **(overrides or {})).check()
 
 
 def _convert(name: str, raw: str, kind) -> object:

@@ -7,7 +7,8 @@ from sqlalchemy import case, delete, select, update
 from flows import effects as fx
 from flows.state import AssessmentView, Position, Profile, State
 from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,
-                            ConversationSession, Outbox, Unit)
+                            ConversationSession, Evidence, Outbox, Unit)
+from webhooks.contract import InboundMessage
 
 REDACTED = "[đã xoá theo yêu cầu của công dân]"
 
@@ -44,8 +45,9 @@ class Effects:
     citizen, inside the caller's transaction."""
 
     def __init__(self, session, citizen: Citizen, contact: Contact, now: datetime,
-                 assessment: Assessment | None):
+                 assessment: Assessment | None, message: InboundMessage):
         self.session, self.citizen, self.contact, self.now = session, citizen, contact, now
+        self.message = message
         self.assessment = assessment   # the latest one, as load_state found it
         self.deleted = False
 
@@ -104,6 +106,15 @@ class Effects:
         assessment = self.assessment
         assessment.status, assessment.total, assessment.passed = "completed", effect.total, effect.passed
         assessment.completed_at = assessment.updated_at = self.now
+
+    def _AttachEvidence(self, effect: fx.AttachEvidence) -> None:
+        for item in self.message.attachments:
+            self.session.add(Evidence(
+                citizen_id=self.citizen.id, assessment_id=self.assessment.id,
+                indicator=effect.indicator, kind=item.type or "file", url=item.url,
+                name=item.name, size=item.size, thumbnail=item.thumbnail,
+                provider=self.message.provider, external_id=self.message.external_id,
+                received_at=self.now))
 
     def _DeleteCitizen(self, effect: fx.DeleteCitizen) -> None:
         """Decree 13/2023 deletion: the citizen, their answers and session go; texts

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flows import effects as fx
@@ -98,16 +98,25 @@ def queue_replies(runtime, session, sends, recipient: Recipient, message: Inboun
                   contact: Contact, event_id: int, now: datetime) -> list[Reply]:
     """Each Send rendered for the channel and the citizen, as an outbox row."""
     replies = []
+    channel = runtime.channels[message.provider]
     for i, send in enumerate(sends):
-        text = runtime.catalog.render(send.key, send.params, message.channel, recipient)
-        seg = segments(text)
-        session.add(Outbox(
-            contact_id=contact.id, channel=message.channel, provider=message.provider,
-            address=contact.address, text=text, segments=seg.count, encoding=seg.encoding,
-            kind="reply", priority=REPLY_PRIORITY, status="queued", next_attempt_at=now,
-            dedup_key=f"reply:{event_id}:{i}", created_at=now, updated_at=now))
-        replies.append(Reply(text, seg.count, seg.encoding))
+        rendered = runtime.catalog.render(send.key, send.params, message.channel, recipient)
+        for part_no, text in enumerate(channel.parts(rendered)):   # Zalo: ≤ 2000 characters
+            seg = segments(text)
+            session.add(Outbox(
+                contact_id=contact.id, channel=message.channel, provider=message.provider,
+                address=contact.address, text=text, segments=seg.count, encoding=seg.encoding,
+                kind="reply", priority=REPLY_PRIORITY, status="queued", next_attempt_at=now,
+                dedup_key=f"reply:{event_id}:{i}:{part_no}", created_at=now, updated_at=now))
+            replies.append(Reply(text, seg.count, seg.encoding))
     return replies
+
+
+def stop_contact(session, contact: Contact, status: str, now: datetime) -> None:
+    """The channel can no longer reach this contact: remember why, and cancel what waits."""
+    contact.status = status
+    session.execute(update(Outbox).where(Outbox.contact_id == contact.id, Outbox.status == "queued")
+                    .values(status="cancelled", error=f"contact {status}", updated_at=now))
 
 
 def receive(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
@@ -121,17 +130,21 @@ def receive(runtime, message: InboundMessage, now: datetime | None = None) -> In
         if event_id is None:
             log.info("duplicate %s message %s ignored", message.provider, message.external_id)
             return InboundResult(duplicate=True)
-        contact.last_inbound_at = now
+        if message.kind == "unfollow":
+            stop_contact(session, contact, "unfollowed", now)
+            return InboundResult(duplicate=False)
+        contact.last_inbound_at, contact.status = now, "active"
         citizen, linked = citizen_for(session, contact, now)
         # A citizen may write on two channels at once: lock their row too, and re-read it
         # (another channel's message may have changed it while we waited).
         session.refresh(citizen, with_for_update=True)
         state, convo, assessment = load_state(session, citizen)
-        inbound = Inbound(message.text, message.channel, phone=sms_phone(message.channel, address))
+        inbound = Inbound(message.text, message.channel, phone=sms_phone(message.channel, address),
+                          kind=message.kind, shared=message.profile)
         new_state, effects = step(script, state, inbound, now)
         if linked:
             effects.insert(0, fx.Send("contact.linked", {"channel": message.channel}))
-        performer = Effects(session, citizen, contact, now, assessment)
+        performer = Effects(session, citizen, contact, now, assessment, message)
         sends = []
         for effect in effects:
             performer.apply(effect)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from storage.models import Outbox
+from storage.models import Contact, Outbox
 from webhooks.contract import ChannelError, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -31,17 +31,23 @@ def claim_due(runtime, now: datetime, limit: int) -> list[tuple[str, OutboundMes
         if not runtime.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         claimed = []
-        for row in session.scalars(query):
+        for row in session.scalars(query).all():
             row.status, row.attempts, row.updated_at = "sending", row.attempts + 1, now
-            claimed.append((row.provider, OutboundMessage(row.id, row.channel, row.address,
-                                                          row.text, row.kind)))
+            contact = session.get(Contact, row.contact_id) if row.contact_id else None
+            claimed.append((row.provider, OutboundMessage(
+                row.id, row.channel, row.address, row.text, row.kind,
+                last_inbound_at=contact.last_inbound_at if contact else None)))
         return claimed
 
 
-def _record(runtime, outbox_id: int, now: datetime, retry: bool = False, **values) -> None:
-    """Store a send's outcome; `retry` queues it again after the backoff for its attempt."""
+def _record(runtime, outbox_id: int, now: datetime, retry: bool = False,
+            contact: str | None = None, **values) -> None:
+    """Store a send's outcome; `retry` queues it again after the backoff for its attempt;
+    `contact` is what the provider said about the contact ("not_follower", "blocked")."""
     with runtime.db.transaction() as session:
         row = session.get(Outbox, outbox_id)
+        if contact and row.contact_id:
+            session.get(Contact, row.contact_id).status = contact
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = now
@@ -64,7 +70,9 @@ def send_one(runtime, provider: str, message: OutboundMessage, now: datetime) ->
         if exc.retry:
             _record(runtime, message.outbox_id, now, retry=True, error=str(exc))
         else:
-            _record(runtime, message.outbox_id, now, status="failed", error=str(exc))
+            # "needs_fallback": another channel may reach the citizen (delivery issue)
+            _record(runtime, message.outbox_id, now, contact=exc.contact, error=str(exc),
+                    status="needs_fallback" if exc.fallback else "failed")
         return
     except Exception as exc:  # a bug or an unexpected library error: keep the message, retry
         log.exception("outbox %s via %s crashed", message.outbox_id, provider)

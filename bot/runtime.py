@@ -51,7 +51,9 @@ class Runtime:
         self.criteria = pick_criteria(self.criteria_sets, settings.criteria_set,
                                       settings.criteria_version)
         self.registration = load_flow(FLOWS_DIR / "registration.toml")
-        self.channels = {name: provider.make_channel(settings)
+        from .host import BotHost   # the host needs the runtime it belongs to
+        self.host = BotHost(self)
+        self.channels = {name: provider.make_channel(self.host, settings)
                          for name, provider in PROVIDERS.items()}
         self.outbox_waiting = threading.Event()   # set after a commit that queued messages
         self._script: Script | None = None

@@ -12,6 +12,8 @@ The closed family:
   "announcements" (opt-out / opt-in); kept as a dated record.
 - `StartAssessment(...)`, `StoreAnswer(...)`, `ClearAnswers()`, `CompleteAssessment(...)`:
   the citizen's assessment for the period.
+- `AttachEvidence(indicator)`: keep the message's image/file as proof for that
+  indicator of the current assessment (None: not tied to one yet).
 - `DeleteCitizen()`: the citizen asked to delete their data and confirmed.
 """
 
@@ -64,9 +66,14 @@ class CompleteAssessment:
 
 
 @dataclass(frozen=True)
+class AttachEvidence:
+    indicator: str | None
+
+
+@dataclass(frozen=True)
 class DeleteCitizen:
     pass
 
 
 Effect = (Send | SaveProfile | RecordConsent | StartAssessment | StoreAnswer | ClearAnswers
-          | CompleteAssessment | DeleteCitizen)
+          | CompleteAssessment | AttachEvidence | DeleteCitizen)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from . import commands
 from . import effects as fx
 from .directory import Directory
+from .events import handle_event
 from .handlers import answer_pending, run_command
 from .model import COMPLETE, END, HELP_AFTER_FAILS, RESULT, CriteriaSet, Flow, Option, Step
 from .normalize import fold
@@ -37,6 +38,8 @@ class Inbound:
     text: str
     channel: str              # "zalo" | "sms"
     phone: str | None = None  # the sender's own number (E.164) when the channel proves it (SMS)
+    kind: str = "text"        # "text", or an event: "follow", "evidence", "media", "profile"
+    shared: Mapping[str, str] = field(default_factory=dict)   # "profile": name, phone shared
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,9 @@ class Turn:
 
     # -- the order of reading ---------------------------------------------
     def run(self) -> None:
+        if self.inbound.kind != "text":
+            handle_event(self)
+            return
         if self.pos.flow and not self.position_exists():
             # The flow file changed under a waiting citizen: start from their situation.
             self.move(flow=None, step=None, fails=0, return_to=None, candidates=())

@@ -67,7 +67,7 @@ class Database:
         export piped into `less` never holds up the webhooks."""
         with self.engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="DEFERRED")
-            with Session(bind=conn) as session, session.begin():
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                 yield session
 
     def dispose(self) -> None:

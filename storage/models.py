@@ -81,6 +81,8 @@ class Contact(Base):
     citizen_id: Mapped[int | None] = mapped_column(
         ForeignKey("citizens.id", ondelete="SET NULL"), index=True)
     last_inbound_at: Mapped[datetime | None]
+    # "active", or why the channel cannot reach it: "unfollowed", "not_follower", "blocked"
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime]
     citizen: Mapped[Citizen | None] = relationship(back_populates="contacts")
 
@@ -151,14 +153,54 @@ class Outbox(Base):
     kind: Mapped[str] = mapped_column(String(16), default="reply")  # | "reminder" | "broadcast"
     priority: Mapped[int] = mapped_column(Integer, default=0)       # higher goes first
     status: Mapped[str] = mapped_column(String(16), default="queued")
-    # queued → sending → sent → delivered, or failed; "cancelled" when no longer wanted
+    # queued → sending → sent → delivered, or failed; "cancelled" when no longer wanted;
+    # "needs_fallback" when this channel cannot reach the citizen (another may)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
-    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    provider_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
     error: Mapped[str | None] = mapped_column(Text)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]   # the provider says it reached the phone
+    seen_at: Mapped[datetime | None]        # ... and that the citizen opened it
+    updated_at: Mapped[datetime]
+
+
+class Evidence(Base):
+    """Proof (minh chứng) a citizen sent for an indicator: kept by URL and metadata."""
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"),
+                                            index=True)
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"))
+    indicator: Mapped[str | None] = mapped_column(String(64))   # None: not yet tied to one
+    kind: Mapped[str] = mapped_column(String(16))                # "image" | "file"
+    url: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(300))
+    size: Mapped[int | None] = mapped_column(Integer)
+    thumbnail: Mapped[str | None] = mapped_column(Text)
+    provider: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime]
+
+
+class ProviderToken(Base):
+    """OAuth tokens of one provider account (a Zalo OA), kept here, never in the
+    environment: a refresh token works once, so the newest pair must be durable."""
+    __tablename__ = "provider_tokens"
+    __table_args__ = (UniqueConstraint("provider", "account"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    account: Mapped[str] = mapped_column(String(64))          # the OA id
+    access_token: Mapped[str | None] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    access_expires_at: Mapped[datetime | None]
+    refreshed_at: Mapped[datetime | None]
+    pkce_verifier: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(Text)      # the last failed refresh, kept
+    last_error_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

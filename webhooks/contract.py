@@ -1,21 +1,42 @@
 """The channel contract: what a provider folder gives the host and gets from it.
 
 This lives in `webhooks/` (not `bot/`) so providers never import the host:
-`bot` imports providers and hands each one an `InboundHandler` when it mounts
-its blueprint. Provider JSON and query strings never leave their folder; they
-become an `InboundMessage`. Sending goes the other way: the host's dispatcher
-gives a provider's channel an `OutboundMessage` from an outbox row.
+`bot` imports providers and hands each one a `Host` when it mounts its
+blueprint and makes its channel. Provider JSON and query strings never leave
+their folder; they become an `InboundMessage` or a `StatusReport`. Sending goes
+the other way: the host's dispatcher gives a provider's channel an
+`OutboundMessage` from an outbox row.
 
 A provider module exposes:
-    NAME: str                                   # "console", "zalo", "kannel"…
-    make_blueprint(on_inbound) -> flask.Blueprint
-    make_channel(settings: Mapping[str, object]) -> Channel
+    NAME: str                                        # "console", "zalo", "kannel"…
+    make_blueprint(host: Host, settings) -> flask.Blueprint
+    make_channel(host: Host, settings) -> Channel
+`settings` is the host's settings object; a provider reads only its own fields.
 """
 
-from dataclasses import dataclass
-from typing import Callable, Protocol
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Mapping, Protocol
 
 CHANNELS = ("zalo", "sms")   # the media a citizen reads; they pick the text form
+# What an inbound message is. Only "text" is read as an answer.
+KINDS = (
+    "text",       # something the citizen typed
+    "follow",     # started following the OA: greet, start or resume
+    "unfollow",   # stopped following: no more messages there
+    "evidence",   # an image or file: proof (minh chứng) for an indicator
+    "media",      # a sticker, location, voice… the bot cannot read: ask for a number
+    "profile",    # the citizen shared their name / phone (Zalo user_submit_info)
+)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    type: str                     # "image", "file", "gif", "sticker", "location"…
+    url: str = ""
+    name: str | None = None
+    size: int | None = None
+    thumbnail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -25,6 +46,18 @@ class InboundMessage:
     channel: str         # "zalo" | "sms"
     address: str         # the sender on that channel: Zalo user id, phone number as given
     text: str
+    kind: str = "text"   # one of KINDS
+    attachments: tuple[Attachment, ...] = ()
+    profile: Mapping[str, str] = field(default_factory=dict)   # kind "profile": name, phone
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What a provider says happened to messages we sent."""
+    provider: str
+    provider_message_ids: tuple[str, ...]
+    status: str                   # "delivered" | "seen" | "failed"
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +73,27 @@ class InboundResult:
     replies: tuple[Reply, ...] = ()
 
 
-InboundHandler = Callable[[InboundMessage], InboundResult]
+class TokenProvider(Protocol):
+    """Access tokens a provider keeps in the host's database (Zalo OAuth)."""
+
+    def current(self) -> str | None: ...
+
+    def replace_refused(self, refused: str) -> str | None:
+        """A working token after `refused` was rejected: refreshed once, across processes."""
+
+
+class Host(Protocol):
+    """What the host does for providers."""
+
+    def inbound(self, message: InboundMessage) -> InboundResult: ...
+
+    def status(self, report: StatusReport) -> int:
+        """Record delivery news on our outbox rows; returns how many rows it matched."""
+
+    def count(self, name: str) -> None:
+        """Count an event that was ignored or refused (shown on /healthz)."""
+
+    def tokens(self, provider: str) -> TokenProvider: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +102,8 @@ class OutboundMessage:
     channel: str
     address: str
     text: str
-    kind: str            # "reply" | "reminder" | "broadcast"
+    kind: str                                  # "reply" | "reminder" | "broadcast"
+    last_inbound_at: datetime | None = None    # the citizen's last message on this contact
 
 
 @dataclass(frozen=True)
@@ -58,9 +112,14 @@ class SendResult:
 
 
 class ChannelError(Exception):
-    """A send that did not work. Subclasses say what the dispatcher should do."""
+    """A send that did not work. Subclasses say what the dispatcher should do; `contact`
+    is what to remember about the contact, if anything ("not_follower", "blocked")."""
     retry = False
     fallback = False
+
+    def __init__(self, reason: str, contact: str | None = None):
+        super().__init__(reason)
+        self.contact = contact
 
 
 class RetryLater(ChannelError):
@@ -69,7 +128,7 @@ class RetryLater(ChannelError):
 
 
 class NeedsFallback(ChannelError):
-    """This channel cannot reach the citizen (not a follower, window closed)."""
+    """This channel cannot reach the citizen now (not a follower, window closed)."""
     fallback = True
 
 
@@ -79,6 +138,9 @@ class Rejected(ChannelError):
 
 class Channel(Protocol):
     name: str
+
+    def parts(self, text: str) -> list[str]:
+        """The text cut into the pieces this channel carries (one outbox row each)."""
 
     def send(self, message: OutboundMessage) -> SendResult:
         """Deliver one message or raise a ChannelError subclass."""

@@ -1,9 +1,10 @@
 """Every messaging provider the bot knows. Adding one: a folder under webhooks/
-with NAME, make_blueprint and make_channel (see contract.py), its test table,
-and one line here."""
+with NAME, configured(settings), make_blueprint and make_channel (see contract.py),
+its test table, and one line here."""
 
-from . import console
+from . import console, zalo
 
 PROVIDERS = {
     console.NAME: console,
+    zalo.NAME: zalo,
 }

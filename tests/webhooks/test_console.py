@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.models import Answer, Citizen, InboundEvent, Outbox
-from webhooks.console import MAX_BODY, BadRequest, parse
+from webhooks.console import BadRequest, parse
+from webhooks.http import MAX_BODY
 from webhooks.contract import InboundMessage
 
 # GSM 03.38, written out here rather than imported, so the check does not trust the code it checks.

@@ -6,16 +6,15 @@ texts this message queued, rendered for that channel. `/simulator` is a
 phone-shaped page over the same endpoint. Mounted only when CDHT_CONSOLE=1.
 """
 
-import json
 import re
 import uuid
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template
 
-from ..contract import CHANNELS, InboundHandler, InboundMessage, OutboundMessage, SendResult
+from ..contract import CHANNELS, Host, InboundMessage, OutboundMessage, SendResult
+from ..http import BodyTooLarge, json_or_none, read_body
 
 NAME = "console"
-MAX_BODY = 64 * 1024
 MAX_TEXT = 2000
 
 
@@ -61,29 +60,22 @@ def parse(body) -> InboundMessage:
                           address=sender.strip(), text=text)
 
 
-def _json_or_none(raw: bytes):
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):   # bad UTF-8, or nesting deeper than Python's stack
-        return None
+def configured(settings) -> bool:
+    return bool(settings.console)
 
 
-def make_blueprint(on_inbound: InboundHandler) -> Blueprint:
+def make_blueprint(host: Host, settings=None) -> Blueprint:
     bp = Blueprint(NAME, __name__, template_folder="templates")
 
     @bp.post("/webhooks/console")
     def receive():
-        # Read at most one byte past the limit: a chunked body has no Content-Length,
-        # and werkzeug would silently cut it at the limit instead of refusing it.
-        request.max_content_length = MAX_BODY + 1
-        raw = request.get_data(cache=False)
-        if len(raw) > MAX_BODY:
-            return jsonify(error="request body too large (at most 64 KB for webhooks)"), 413
         try:
-            message = parse(_json_or_none(raw))
+            message = parse(json_or_none(read_body()))
+        except BodyTooLarge as exc:
+            return jsonify(error=str(exc)), 413
         except BadRequest as exc:
             return jsonify(error=str(exc)), 400
-        result = on_inbound(message)
+        result = host.inbound(message)
         return jsonify(replies=[r.text for r in result.replies],
                        segments=[{"count": r.segments, "encoding": r.encoding}
                                  for r in result.replies],
@@ -100,9 +92,12 @@ class ConsoleChannel:
     """Replies were already handed back in the HTTP answer; sending only records it."""
     name = NAME
 
+    def parts(self, text: str) -> list[str]:
+        return [text]
+
     def send(self, message: OutboundMessage) -> SendResult:
         return SendResult(provider_message_id=f"console-{message.outbox_id}")
 
 
-def make_channel(settings) -> ConsoleChannel:
+def make_channel(host: Host, settings=None) -> ConsoleChannel:
     return ConsoleChannel()

@@ -1,0 +1,146 @@
+"""Zalo OA tokens in the database: one row per OA, refreshed by one process at a time.
+
+A refresh token works once. So a refresh takes a lock first (PostgreSQL: the row,
+FOR UPDATE; SQLite: the immediate transaction), calls Zalo while holding it, and
+saves the new pair in the same transaction before anyone uses it. A process that
+waited for the lock finds the pair already rotated and uses it without calling.
+An answer that is not a full pair is never stored: the old pair stays, the error
+is kept on the row and shown on /healthz.
+"""
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+import requests
+from sqlalchemy import select
+
+from storage.models import ProviderToken
+from webhooks.zalo import oauth
+from webhooks.zalo.channel import send_request
+from webhooks.contract import RetryLater
+
+log = logging.getLogger(__name__)
+REFRESH_AHEAD = timedelta(hours=3)   # of the 25 h an access token lives
+
+
+class TokenError(Exception):
+    pass
+
+
+class ZaloTokens:
+    """The contract's TokenProvider for Zalo, plus the operations the CLI runs."""
+
+    def __init__(self, runtime, http=None, clock=None):
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.http = http or requests.Session()
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+
+    @property
+    def account(self) -> str:
+        return self.settings.zalo_oa_id or self.settings.zalo_app_id or "default"
+
+    def _row(self, session, lock: bool = False) -> ProviderToken | None:
+        query = select(ProviderToken).where(ProviderToken.provider == "zalo",
+                                            ProviderToken.account == self.account)
+        return session.scalars(query.with_for_update() if lock else query).first()
+
+    def _row_or_new(self, session) -> ProviderToken:
+        row = self._row(session, lock=True)
+        if row is None:
+            row = ProviderToken(provider="zalo", account=self.account, updated_at=self.clock())
+            session.add(row)
+            session.flush()
+        return row
+
+    # -- TokenProvider ------------------------------------------------------------
+    def current(self) -> str | None:
+        with self.runtime.db.read() as session:
+            row = self._row(session)
+            return row.access_token if row else None
+
+    def replace_refused(self, refused: str) -> str | None:
+        try:
+            return self.refresh(reason="refused", refused=refused)
+        except TokenError:
+            return None
+
+    # -- operations ---------------------------------------------------------------
+    def refresh(self, reason: str = "ahead", refused: str | None = None) -> str | None:
+        """Refresh under the lock. "ahead": only when less than 3 h remain. "refused":
+        only if `refused` is still the stored token (else another process already did).
+        Returns the access token to use; raises TokenError when Zalo's answer is not a
+        new pair (the old pair is kept)."""
+        with self.runtime.db.transaction() as session:
+            row = self._row(session, lock=True)
+            now = self.clock()
+            if row is None or not row.refresh_token:
+                raise TokenError("no Zalo refresh token stored: run `flask --app wsgi zalo set-tokens`")
+            if refused is not None and row.access_token != refused:
+                return row.access_token            # rotated by someone else meanwhile
+            if reason == "ahead" and row.access_expires_at and row.access_expires_at - now > REFRESH_AHEAD:
+                return row.access_token            # still fresh
+            request = oauth.refresh_request(self.settings.zalo_oauth_url, self.settings.zalo_app_id or "",
+                                            self.settings.zalo_app_secret or "", row.refresh_token)
+            try:
+                pair = oauth.read_tokens(*send_request(self.http, request), now)
+            except (oauth.OAuthError, RetryLater) as exc:
+                row.last_error, row.last_error_at = str(exc), now
+                row.updated_at = now
+                log.error("ZALO TOKEN REFRESH FAILED (%s): %s; keeping the old pair", reason, exc)
+                failure = str(exc)
+            else:
+                self._store(row, pair, now)
+                log.info("Zalo tokens rotated (%s); access valid until %s", reason, pair.expires_at)
+                return pair.access_token
+        raise TokenError(failure)
+
+    def _store(self, row: ProviderToken, pair: oauth.TokenPair, now: datetime) -> None:
+        row.access_token, row.refresh_token = pair.access_token, pair.refresh_token
+        row.access_expires_at, row.refreshed_at, row.updated_at = pair.expires_at, now, now
+        row.last_error = row.last_error_at = None
+
+    def set_tokens(self, access: str, refresh: str, expires_at: datetime | None = None) -> None:
+        now = self.clock()
+        with self.runtime.db.transaction() as session:
+            self._store(self._row_or_new(session),
+                        oauth.TokenPair(access, refresh, expires_at or now + oauth.ACCESS_LIFETIME), now)
+
+    def permission_url(self, state: str) -> str:
+        """A new PKCE verifier is kept on the row for `exchange`."""
+        verifier = oauth.new_verifier()
+        with self.runtime.db.transaction() as session:
+            row = self._row_or_new(session)
+            row.pkce_verifier, row.updated_at = verifier, self.clock()
+        redirect = self.settings.zalo_redirect_uri or f"{self.settings.public_url.rstrip('/')}/zalo/callback"
+        return oauth.permission_url(self.settings.zalo_oauth_url, self.settings.zalo_app_id or "",
+                                    redirect, verifier, state)
+
+    def exchange(self, code: str) -> datetime:
+        with self.runtime.db.transaction() as session:
+            row = self._row_or_new(session)
+            if not row.pkce_verifier:
+                raise TokenError("no PKCE verifier stored: run `flask --app wsgi zalo auth-url` first")
+            now = self.clock()
+            request = oauth.exchange_request(self.settings.zalo_oauth_url, self.settings.zalo_app_id or "",
+                                             self.settings.zalo_app_secret or "", code, row.pkce_verifier)
+            try:
+                pair = oauth.read_tokens(*send_request(self.http, request), now)
+            except (oauth.OAuthError, RetryLater) as exc:
+                raise TokenError(str(exc)) from exc
+            self._store(row, pair, now)
+            return pair.expires_at
+
+    def status(self) -> dict:
+        """For /healthz and `zalo status`: never the tokens themselves."""
+        with self.runtime.db.read() as session:
+            row = self._row(session)
+        if row is None or not row.access_token:
+            return {"token": "missing"}
+        now = self.clock()
+        state = "ok" if row.access_expires_at and row.access_expires_at > now else "expired"
+        return {"token": state, "account": row.account,
+                "access_expires_at": row.access_expires_at.isoformat() if row.access_expires_at else None,
+                "refreshed_at": row.refreshed_at.isoformat() if row.refreshed_at else None,
+                "last_refresh_error": row.last_error,
+                "last_refresh_error_at": row.last_error_at.isoformat() if row.last_error_at else None}

@@ -1,0 +1,80 @@
+"""The Zalo Official Account provider.
+
+`POST /webhooks/zalo`: verify `X-ZEvent-Signature`, read the event, hand it to the
+host, answer 200 within Zalo's 2 seconds (the host does one short transaction;
+sending happens later from the outbox). Mounted when CDHT_ZALO_OA_SECRET and an
+app or OA id are set. CDHT_ZALO_SIGNATURE: "enforce" (default: a bad or missing
+signature is 401 and touches nothing) or "log" (processed, but counted and logged:
+for a new OA's first days, when a wrong secret would make Zalo drop real events).
+"""
+
+import logging
+
+from flask import Blueprint, jsonify, request
+
+from ..contract import Host, InboundMessage, StatusReport
+from ..http import BodyTooLarge, json_or_none, read_body
+from .channel import ZaloChannel
+from .events import NAME, BadEvent, Ignored, read
+from .signature import verify
+
+log = logging.getLogger(__name__)
+SIGNATURE_MODES = ("enforce", "log")
+
+
+def configured(settings) -> bool:
+    return bool(settings.zalo_oa_secret and (settings.zalo_app_id or settings.zalo_oa_id))
+
+
+def make_blueprint(host: Host, settings) -> Blueprint:
+    bp = Blueprint(NAME, __name__)
+    if settings.zalo_signature not in SIGNATURE_MODES:
+        raise ValueError(f"CDHT_ZALO_SIGNATURE must be one of {SIGNATURE_MODES}")
+
+    @bp.post("/webhooks/zalo")
+    def receive():
+        try:
+            raw = read_body()
+        except BodyTooLarge as exc:
+            host.count("zalo.refused.too_large")
+            return jsonify(error=str(exc)), 413
+        if raw.strip() in (b"", b"{}"):
+            host.count("zalo.probe")   # Zalo's check when the webhook URL is saved
+            return jsonify(ok=True)
+        body = json_or_none(raw)
+        if not isinstance(body, dict):
+            host.count("zalo.refused.not_json")
+            return jsonify(error="body must be a JSON object"), 400
+        event = str(body.get("event_name") or "?")
+        stamp = str(body.get("timestamp") or request.headers.get("X-ZEvent-Timestamp") or "")
+        matched = verify(raw, request.headers.get("X-ZEvent-Signature"), stamp,
+                         settings.zalo_app_id, settings.zalo_oa_id, settings.zalo_oa_secret)
+        if matched is None:
+            host.count("zalo.signature.bad")
+            log.warning("Zalo %s event with a bad or missing signature (%s mode)", event,
+                        settings.zalo_signature)
+            if settings.zalo_signature == "enforce":
+                return jsonify(error="bad or missing X-ZEvent-Signature"), 401
+        else:
+            host.count(f"zalo.signature.{matched}")
+        if request.headers.get("num_retry"):
+            log.info("Zalo %s event, retry %s", event, request.headers["num_retry"])
+        try:
+            item = read(body, settings.zalo_oa_id)
+        except BadEvent as exc:
+            host.count("zalo.refused.bad_event")
+            return jsonify(error=str(exc)), 400
+        if isinstance(item, Ignored):
+            host.count(f"zalo.ignored.{item.reason}")
+            return jsonify(ok=True, ignored=item.reason)
+        if isinstance(item, StatusReport):
+            return jsonify(ok=True, updated=host.status(item))
+        assert isinstance(item, InboundMessage)
+        result = host.inbound(item)
+        return jsonify(ok=True, duplicate=result.duplicate)
+
+    return bp
+
+
+def make_channel(host: Host, settings) -> ZaloChannel:
+    return ZaloChannel(settings, host.tokens(NAME))

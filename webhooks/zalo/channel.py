@@ -1,0 +1,77 @@
+"""Sending to a Zalo user: the customer-service message, inside Zalo's windows, with
+one token refresh when Zalo says the token is no longer good."""
+
+import logging
+from datetime import datetime, timezone
+
+import requests
+
+from ..contract import NeedsFallback, OutboundMessage, Rejected, RetryLater, SendResult
+from .messages import (BLOCKED, NOT_FOLLOWER, OUTSIDE_WINDOW, RETRY_LATER, TOKEN_ERRORS, Answer,
+                       HttpRequest, cs_text_request, may_send, read_answer, split_text, window)
+
+log = logging.getLogger(__name__)
+TIMEOUT = 10
+
+
+def send_request(http, req: HttpRequest) -> tuple[int, object]:
+    """(HTTP status, JSON body or None); network trouble is a RetryLater."""
+    try:
+        response = http.request(req.method, req.url, headers=req.headers, json=req.json,
+                                data=req.data, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise RetryLater(f"network: {type(exc).__name__}") from exc
+    if response.status_code >= 500:
+        raise RetryLater(f"HTTP {response.status_code} from Zalo")
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, None
+
+
+class ZaloChannel:
+    name = "zalo"
+
+    def __init__(self, settings, tokens, http=None, clock=None):
+        self.base_url = settings.zalo_openapi_url
+        self.paid_window = settings.zalo_paid_window
+        self.tokens = tokens
+        self.http = http or requests.Session()
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+
+    def parts(self, text: str) -> list[str]:
+        return split_text(text)
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        where = window(message.last_inbound_at, self.clock())
+        if not may_send(message.kind, where, self.paid_window):
+            raise NeedsFallback(f"outside the CS window ({where})")
+        token = self.tokens.current()
+        if not token:
+            raise RetryLater("no Zalo access token yet (flask --app wsgi zalo set-tokens …)")
+        answer = self._post(token, message)
+        if answer.error in TOKEN_ERRORS:
+            log.warning("Zalo refused the access token (%s); refreshing once", answer.error)
+            token = self.tokens.replace_refused(token)
+            if not token:
+                raise RetryLater(f"{answer.error} {answer.message}; the token refresh failed")
+            answer = self._post(token, message)
+        return outcome(answer)
+
+    def _post(self, token: str, message: OutboundMessage) -> Answer:
+        return read_answer(*send_request(self.http, cs_text_request(
+            self.base_url, token, message.address, message.text)))
+
+
+def outcome(answer: Answer) -> SendResult:
+    """Zalo's answer as a result, or the ChannelError that says what to do next."""
+    code, text = answer.error, f"{answer.error} {answer.message}"
+    if code == 0:
+        return SendResult(provider_message_id=str(answer.data.get("message_id") or "") or None)
+    if code in RETRY_LATER or code in TOKEN_ERRORS:
+        raise RetryLater(text)
+    if code in NOT_FOLLOWER:
+        raise NeedsFallback(text, contact="not_follower")
+    if code in OUTSIDE_WINDOW:
+        raise NeedsFallback(text)
+    raise Rejected(text, contact="blocked" if code in BLOCKED else None)

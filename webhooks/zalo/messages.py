@@ -1,0 +1,89 @@
+"""Customer-service (CS) messages: build the request, read Zalo's answer.
+
+Requests are plain values (`HttpRequest`) so tests can check them without a
+network; `channel.py` sends them. Zalo reports errors inside HTTP 200
+(`{"error": -216, "message": ...}`), so every answer is read.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+MAX_TEXT = 2000
+FREE_WINDOW = timedelta(hours=48)
+CS_WINDOW = timedelta(days=7)
+
+# What the channel does with each error code (reference: zalo-oa-api.md §2.6).
+TOKEN_ERRORS = {-216, -220}                      # refresh once, retry once
+RETRY_LATER = {-32, -211}                        # rate limit, quota: keep and back off
+OUTSIDE_WINDOW = {-230, -232, -305, -311}        # beyond the window: fallback
+NOT_FOLLOWER = {-213}
+BLOCKED = {-217, -227, -244}                     # blocked, banned or restricted the OA
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    data: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Zalo's answer, read: `error` 0 is success."""
+    error: int
+    message: str
+    data: dict
+
+
+def cs_text_request(base_url: str, access_token: str, user_id: str, text: str) -> HttpRequest:
+    return HttpRequest("POST", f"{base_url.rstrip('/')}/v3.0/oa/message/cs",
+                       headers={"access_token": access_token, "Content-Type": "application/json"},
+                       json={"recipient": {"user_id": user_id}, "message": {"text": text}})
+
+
+def read_answer(status: int, body: Any) -> Answer:
+    """Any HTTP answer as an Answer; a body that is not Zalo's envelope is error -1."""
+    if not isinstance(body, dict) or not isinstance(body.get("error"), int):
+        return Answer(-1, f"unexpected answer (HTTP {status})", {})
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    return Answer(body["error"], str(body.get("message", "")), data)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters (NFC), cut after a sentence when possible,
+    else after a line or a word."""
+    text = unicodedata.normalize("NFC", text)
+    parts = []
+    while len(text) > limit:
+        head = text[:limit]
+        cut = max((m.end() for m in re.finditer(r"[.!?…](\s|$)", head)), default=0)
+        cut = cut or head.rfind("\n") + 1 or head.rfind(" ") + 1 or limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return parts + ([text] if text else [])
+
+
+def window(last_inbound_at: datetime | None, now: datetime) -> str:
+    """"free" (≤ 48 h since the citizen wrote), "paid" (48 h – 7 days) or "closed"."""
+    if last_inbound_at is None:
+        return "closed"
+    age = now - last_inbound_at
+    if age <= FREE_WINDOW:
+        return "free"
+    return "paid" if age <= CS_WINDOW else "closed"
+
+
+def may_send(kind: str, where: str, paid_window: str) -> bool:
+    """Whether a message of `kind` goes out as CS in this window. `paid_window` is the
+    CDHT_ZALO_PAID_WINDOW setting: "allow", "deny", or "replies" (the default: replies
+    may use the billed window, bulk messages may not)."""
+    if where == "free":
+        return True
+    if where == "closed":
+        return False
+    return paid_window == "allow" or (paid_window == "replies" and kind == "reply")
