@@ -16,12 +16,12 @@ sys.path.insert(0, str(ROOT))
 from storage import migrate  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,  # noqa: E402
-                            ConversationSession, InboundEvent, Outbox)
+                            ConversationSession, Evidence, InboundEvent, Outbox, ProviderToken)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 # Rows a test may create, children first; units and officers are seeded once.
-PER_TEST_TABLES = (Outbox, InboundEvent, ConsentRecord, Answer, Assessment, ConversationSession,
-                   Contact, Citizen)
+PER_TEST_TABLES = (Outbox, InboundEvent, ConsentRecord, Evidence, Answer, Assessment,
+                   ConversationSession, Contact, Citizen, ProviderToken)
 
 
 def pytest_report_header(config):
