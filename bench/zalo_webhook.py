@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import queue
+import shutil
 import socket
 import subprocess
 import sys
@@ -111,7 +112,8 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log) -> subp
     env.update(DATABASE_URL=url, CDHT_ZALO_APP_ID=APP_ID, CDHT_ZALO_OA_ID=OA_ID,
                CDHT_ZALO_OA_SECRET=OA_SECRET, CDHT_EMBEDDED_WORKERS="0")
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--threads", str(threads), "--chdir", str(ROOT), "wsgi:app"]
+               "--workers", str(workers), "--threads", str(threads), "--chdir", str(ROOT),
+               "--no-control-socket", "wsgi:app"]   # no socket under ~/.gunicorn to collide on
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -143,6 +145,16 @@ def cpu_seconds(pids) -> float:
         except (OSError, IndexError, ValueError):
             pass
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent not idle, from /proc/stat (0 where unavailable)."""
+    try:
+        ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0
+    idle = ticks[3] + ticks[4]   # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def worker_pids(master: int) -> list[int]:
@@ -258,9 +270,9 @@ def main() -> None:
         try:
             wait_healthy(server, base, log_path)
             pids = worker_pids(server.pid)
-            server_cpu, client_cpu = cpu_seconds(pids), time.process_time()
+            before = cpu_seconds(pids), time.process_time(), machine_busy_seconds()
             elapsed, latencies, errors = load(base, args.clients, args.citizens)
-            server_cpu, client_cpu = cpu_seconds(pids) - server_cpu, time.process_time() - client_cpu
+            after = cpu_seconds(pids), time.process_time(), machine_busy_seconds()
         finally:
             server.terminate()
             try:
@@ -269,12 +281,15 @@ def main() -> None:
                 server.kill()
                 server.wait()
     report(elapsed, latencies, errors)
+    server_cpu, client_cpu, busy = (b - a for a, b in zip(before, after))
     print(f"CPU during the load: gunicorn workers {server_cpu:.1f} s, this client {client_cpu:.1f} s, "
-          f"of {elapsed * (os.cpu_count() or 1):.1f} s available")
+          f"everything else {busy - server_cpu - client_cpu:.1f} s; machine busy {busy:.1f} s "
+          f"of {elapsed * (os.cpu_count() or 1):.1f} s")
     print(f"assessments completed: {completed(url)}/{args.citizens}")
     if errors:
         print(f"gunicorn log: {log_path}")
         sys.exit(1)
+    shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

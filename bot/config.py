@@ -39,6 +39,8 @@ class Settings:
     zalo_signature: str = "enforce"        # CDHT_ZALO_SIGNATURE: enforce | log
     zalo_paid_window: str = "replies"      # CDHT_ZALO_PAID_WINDOW: allow | deny | replies
     zalo_redirect_uri: str | None = None   # CDHT_ZALO_REDIRECT_URI; None → PUBLIC_URL/zalo/callback
+    zalo_pkce_verifier: str | None = None  # CDHT_ZALO_PKCE_VERIFIER: the one matching the challenge
+                                           #   saved in Zalo's console; None → a new one per auth-url
     zns_templates: str | None = None       # CDHT_ZNS_TEMPLATES: {"kind": "template id"} JSON
     secret_key: str = "dev-only-change-me"  # CDHT_SECRET_KEY
     demo_password: str = "khuyenhoc-demo"   # CDHT_DEMO_PASSWORD: the seed-demo officer's

@@ -40,7 +40,7 @@ def claim_due(runtime, now: datetime, limit: int) -> list[tuple[str, OutboundMes
         return claimed
 
 
-def _record(runtime, outbox_id: int, now: datetime, retry: bool = False,
+def _record(runtime, outbox_id: int, now: datetime, retry: bool = False, hold: bool = False,
             contact: str | None = None, **values) -> None:
     """Store a send's outcome; `retry` queues it again after the backoff for its attempt;
     `contact` is what the provider said about the contact ("not_follower", "blocked")."""
@@ -51,8 +51,8 @@ def _record(runtime, outbox_id: int, now: datetime, retry: bool = False,
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = now
-        if retry:
-            give_up = row.attempts >= runtime.settings.max_attempts
+        if retry:   # `hold`: the fault is ours (no token yet), so the message waits for us
+            give_up = not hold and row.attempts >= runtime.settings.max_attempts
             row.status = "failed" if give_up else "queued"
             row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
 
@@ -68,7 +68,7 @@ def send_one(runtime, provider: str, message: OutboundMessage, now: datetime) ->
     except ChannelError as exc:
         log.warning("outbox %s via %s: %s", message.outbox_id, provider, exc)
         if exc.retry:
-            _record(runtime, message.outbox_id, now, retry=True, error=str(exc))
+            _record(runtime, message.outbox_id, now, retry=True, hold=exc.hold, error=str(exc))
         else:
             # "needs_fallback": another channel may reach the citizen (delivery issue)
             _record(runtime, message.outbox_id, now, contact=exc.contact, error=str(exc),

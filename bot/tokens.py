@@ -107,8 +107,9 @@ class ZaloTokens:
                         oauth.TokenPair(access, refresh, expires_at or now + oauth.ACCESS_LIFETIME), now)
 
     def permission_url(self, state: str) -> str:
-        """A new PKCE verifier is kept on the row for `exchange`."""
-        verifier = oauth.new_verifier()
+        """The PKCE verifier (CDHT_ZALO_PKCE_VERIFIER, else a new one) is kept on the row
+        for `exchange`."""
+        verifier = self.settings.zalo_pkce_verifier or oauth.new_verifier()
         with self.runtime.db.transaction() as session:
             row = self._row_or_new(session)
             row.pkce_verifier, row.updated_at = verifier, self.clock()

@@ -117,9 +117,10 @@ class ChannelError(Exception):
     retry = False
     fallback = False
 
-    def __init__(self, reason: str, contact: str | None = None):
+    def __init__(self, reason: str, contact: str | None = None, hold: bool = False):
         super().__init__(reason)
         self.contact = contact
+        self.hold = hold   # RetryLater: our side is not ready (no token); never give up on it
 
 
 class RetryLater(ChannelError):

@@ -188,3 +188,18 @@ def test_a_row_left_sending_by_a_dead_process_is_sent_again(runtime, fake):
     assert dispatch_due(runtime, NOW + STALE_SENDING) == 1
     row = load(runtime, outbox_id)
     assert (row.status, row.attempts) == ("sent", 2)
+
+
+def test_a_message_waiting_for_our_token_never_runs_out_of_tries(runtime, fake):
+    """No access token yet is our fault, not the provider's: the reply waits for it."""
+    fake.error = RetryLater("no Zalo access token yet", hold=True)
+    outbox_id = queue(runtime)
+    now = NOW
+    for _ in range(runtime.settings.max_attempts + 3):
+        assert dispatch_due(runtime, now) == 1
+        row = load(runtime, outbox_id)
+        now = row.next_attempt_at
+    assert row.status == "queued" and row.attempts == runtime.settings.max_attempts + 3
+    fake.error = None
+    assert dispatch_due(runtime, now) == 1
+    assert load(runtime, outbox_id).status == "sent"

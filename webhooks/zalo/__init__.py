@@ -31,6 +31,10 @@ def make_blueprint(host: Host, settings) -> Blueprint:
     if settings.zalo_signature not in SIGNATURE_MODES:
         raise ValueError(f"CDHT_ZALO_SIGNATURE must be one of {SIGNATURE_MODES}")
 
+    @bp.get("/webhooks/zalo")
+    def alive():
+        return jsonify(ok=True)   # some checks of the URL are a GET
+
     @bp.post("/webhooks/zalo")
     def receive():
         try:
@@ -60,7 +64,7 @@ def make_blueprint(host: Host, settings) -> Blueprint:
         if request.headers.get("num_retry"):
             log.info("Zalo %s event, retry %s", event, request.headers["num_retry"])
         try:
-            item = read(body, settings.zalo_oa_id)
+            item = read(body)
         except BadEvent as exc:
             host.count("zalo.refused.bad_event")
             return jsonify(error=str(exc)), 400

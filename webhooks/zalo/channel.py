@@ -7,11 +7,12 @@ from datetime import datetime, timezone
 import requests
 
 from ..contract import NeedsFallback, OutboundMessage, Rejected, RetryLater, SendResult
+from . import zns
 from .messages import (BLOCKED, NOT_FOLLOWER, OUTSIDE_WINDOW, RETRY_LATER, TOKEN_ERRORS, Answer,
                        HttpRequest, cs_text_request, may_send, read_answer, split_text, window)
 
 log = logging.getLogger(__name__)
-TIMEOUT = 10
+TIMEOUT = 5   # a refresh holds the token lock for the whole call
 
 
 def send_request(http, req: HttpRequest) -> tuple[int, object]:
@@ -34,7 +35,9 @@ class ZaloChannel:
 
     def __init__(self, settings, tokens, http=None, clock=None):
         self.base_url = settings.zalo_openapi_url
+        self.business_url = settings.zalo_business_url
         self.paid_window = settings.zalo_paid_window
+        self.templates = zns.templates(settings.zns_templates)   # refuses bad JSON at start
         self.tokens = tokens
         self.http = http or requests.Session()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
@@ -48,19 +51,43 @@ class ZaloChannel:
             raise NeedsFallback(f"outside the CS window ({where})")
         token = self.tokens.current()
         if not token:
-            raise RetryLater("no Zalo access token yet (flask --app wsgi zalo set-tokens …)")
+            raise RetryLater("no Zalo access token yet (flask --app wsgi zalo set-tokens …)",
+                             hold=True)
         answer = self._post(token, message)
         if answer.error in TOKEN_ERRORS:
             log.warning("Zalo refused the access token (%s); refreshing once", answer.error)
             token = self.tokens.replace_refused(token)
             if not token:
-                raise RetryLater(f"{answer.error} {answer.message}; the token refresh failed")
+                raise RetryLater(f"{answer.error} {answer.message}; the token refresh failed",
+                                 hold=True)
             answer = self._post(token, message)
         return outcome(answer)
 
     def _post(self, token: str, message: OutboundMessage) -> Answer:
         return read_answer(*send_request(self.http, cs_text_request(
             self.base_url, token, message.address, message.text)))
+
+    def send_template(self, phone_e164: str, kind: str, data: dict[str, str],
+                      tracking_id: str) -> SendResult:
+        """A ZNS template message by phone, for a message kind that has a template
+        (CDHT_ZNS_TEMPLATES); the fallback chain that calls it comes with delivery."""
+        template_id = self.templates.get(kind)
+        if not template_id:
+            raise NeedsFallback(f"no ZNS template for {kind!r} messages")
+        token = self.tokens.current()
+        if not token:
+            raise RetryLater("no Zalo access token yet", hold=True)
+
+        def post(token: str) -> Answer:
+            return read_answer(*send_request(self.http, zns.template_request(
+                self.business_url, token, phone_e164, template_id, data, tracking_id)))
+
+        answer = post(token)
+        if answer.error in TOKEN_ERRORS and (token := self.tokens.replace_refused(token)):
+            answer = post(token)
+        if answer.error == 0:
+            return SendResult(provider_message_id=str(answer.data.get("msg_id") or "") or None)
+        return outcome(answer)
 
 
 def outcome(answer: Answer) -> SendResult:

@@ -1,6 +1,6 @@
 """Zalo webhook events, read into the channel contract's values.
 
-`read(body, oa_id)` returns one of:
+`read(body)` returns one of:
 - `InboundMessage`: text, follow, unfollow, evidence (image/file), media (sticker,
   location, voice… not readable), profile (user_submit_info);
 - `StatusReport`: user_received_message / user_seen_message on our messages;
@@ -77,7 +77,7 @@ def _at(body: dict) -> datetime | None:
     return None
 
 
-def read(body: dict, oa_id: str | None = None):
+def read(body: dict):
     if not isinstance(body, dict):
         raise BadEvent("body must be a JSON object")
     event = _text(body.get("event_name"), "event_name")
