@@ -1,6 +1,7 @@
 """Small HTTP helpers every provider's blueprint uses."""
 
 import json
+import re
 
 from flask import request
 
@@ -26,3 +27,20 @@ def json_or_none(raw: bytes):
         return json.loads(raw)
     except (ValueError, RecursionError):   # bad UTF-8, or nesting deeper than Python's stack
         return None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def storable(value: str) -> bool:
+    """Encodable as UTF-8 (JSON may carry lone surrogates, "\\ud800", that are not)."""
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def clean_id(value: str, max_len: int = 128) -> bool:
+    """Fit to be a stored id or address: short, no control characters, valid Unicode."""
+    return 0 < len(value) <= max_len and not _CONTROL.search(value) and storable(value)

@@ -6,13 +6,12 @@ texts this message queued, rendered for that channel. `/simulator` is a
 phone-shaped page over the same endpoint. Mounted only when CDHT_CONSOLE=1.
 """
 
-import re
 import uuid
 
 from flask import Blueprint, jsonify, render_template
 
 from ..contract import CHANNELS, Host, InboundMessage, OutboundMessage, SendResult
-from ..http import BodyTooLarge, json_or_none, read_body
+from ..http import BodyTooLarge, clean_id, json_or_none, read_body, storable
 
 NAME = "console"
 MAX_TEXT = 2000
@@ -20,18 +19,6 @@ MAX_TEXT = 2000
 
 class BadRequest(ValueError):
     pass
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _storable(value: str) -> bool:
-    """Encodable as UTF-8 (JSON may carry lone surrogates, "\\ud800", that are not)."""
-    try:
-        value.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
 
 
 def parse(body) -> InboundMessage:
@@ -52,9 +39,9 @@ def parse(body) -> InboundMessage:
     if channel not in CHANNELS:
         raise BadRequest(f"'channel' must be one of {', '.join(CHANNELS)}")
     for name, value in (("from", sender), ("id", external_id)):
-        if _CONTROL.search(value) or not _storable(value):
+        if not clean_id(value):
             raise BadRequest(f"'{name}' must not contain control characters or invalid Unicode")
-    if not _storable(text):
+    if not storable(text):
         raise BadRequest("'text' is not valid Unicode")
     return InboundMessage(provider=NAME, external_id=external_id, channel=channel,
                           address=sender.strip(), text=text)

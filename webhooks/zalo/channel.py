@@ -83,7 +83,11 @@ class ZaloChannel:
                 self.business_url, token, phone_e164, template_id, data, tracking_id)))
 
         answer = post(token)
-        if answer.error in TOKEN_ERRORS and (token := self.tokens.replace_refused(token)):
+        if answer.error in TOKEN_ERRORS:
+            token = self.tokens.replace_refused(token)
+            if not token:
+                raise RetryLater(f"{answer.error} {answer.message}; the token refresh failed",
+                                 hold=True)
             answer = post(token)
         if answer.error == 0:
             return SendResult(provider_message_id=str(answer.data.get("msg_id") or "") or None)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..contract import Attachment, InboundMessage, StatusReport
+from ..http import clean_id, storable
 
 NAME = "zalo"
 EVIDENCE = {"user_send_image": "image", "user_send_file": "file"}
@@ -36,6 +37,16 @@ def _text(value, field: str, required: bool = True) -> str:
         value = str(value)   # ids should be strings; accept numbers without losing them
     if not isinstance(value, str) or (required and not value):
         raise BadEvent(f"'{field}' is missing or not a string")
+    if not storable(value):
+        raise BadEvent(f"'{field}' is not valid Unicode")
+    return value
+
+
+def _id(value, field: str) -> str:
+    """An id we store and key on: a short clean string."""
+    value = _text(value, field)
+    if not clean_id(value):
+        raise BadEvent(f"'{field}' is not a usable id")
     return value
 
 
@@ -52,7 +63,10 @@ def dedup_key(body: dict) -> str:
     if isinstance(msg_id, str) and msg_id:
         return msg_id
     user = _dig(body, "sender", "id") or _dig(body, "follower", "id") or ""
-    return f"{body.get('event_name')}:{body.get('timestamp')}:{user}"
+    key = f"{body.get('event_name')}:{body.get('timestamp')}:{user}"
+    if not clean_id(key):
+        raise BadEvent("'timestamp' or the user id is not usable")
+    return key
 
 
 def _attachments(message: dict) -> tuple[Attachment, ...]:
@@ -84,7 +98,7 @@ def read(body: dict):
     if event.startswith("oa_"):
         return Ignored("echo")            # our own messages, or a human agent's, coming back
     if event in ("follow", "unfollow"):
-        user = _text(_dig(body, "follower", "id"), "follower.id")
+        user = _id(_dig(body, "follower", "id"), "follower.id")
         return InboundMessage(NAME, dedup_key(body), "zalo", user, "", kind=event)
     if event in ("user_received_message", "user_seen_message"):
         message = body.get("message") if isinstance(body.get("message"), dict) else {}
@@ -96,18 +110,18 @@ def read(body: dict):
         status = "delivered" if event == "user_received_message" else "seen"
         return StatusReport(NAME, tuple(ids), status, _at(body))
     if event == "user_submit_info":
-        user = _text(_dig(body, "sender", "id"), "sender.id")
+        user = _id(_dig(body, "sender", "id"), "sender.id")
         info = body.get("info") if isinstance(body.get("info"), dict) else {}
         profile = {k: info[k] for k in ("name", "phone") if isinstance(info.get(k), str) and info[k]}
         return InboundMessage(NAME, dedup_key(body), "zalo", user, "", kind="profile",
                               profile=profile)
     if not event.startswith("user_send_"):
         return Ignored("unused_event")
-    user = _text(_dig(body, "sender", "id"), "sender.id")
+    user = _id(_dig(body, "sender", "id"), "sender.id")
     message = body.get("message")
     if not isinstance(message, dict):
         raise BadEvent("'message' is missing or not an object")
-    _text(message.get("msg_id"), "message.msg_id")
+    _id(message.get("msg_id"), "message.msg_id")
     caption = message.get("text") if isinstance(message.get("text"), str) else ""
     if event == "user_send_text":
         return InboundMessage(NAME, dedup_key(body), "zalo", user,

@@ -57,12 +57,14 @@ def read_answer(status: int, body: Any) -> Answer:
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Pieces of at most `limit` characters (NFC), cut after a sentence when possible,
     else after a line or a word."""
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).strip()
     parts = []
     while len(text) > limit:
         head = text[:limit]
-        cut = max((m.end() for m in re.finditer(r"[.!?…](\s|$)", head)), default=0)
-        cut = cut or head.rfind("\n") + 1 or head.rfind(" ") + 1 or limit
+        # a sentence ends where the next character of the whole text is a space: the "."
+        # inside "1.000.000 đồng" is not an end
+        ends = [m.end() for m in re.finditer(r"[.!?…]", head) if text[m.end():m.end() + 1].isspace()]
+        cut = max(ends, default=0) or head.rfind("\n") + 1 or head.rfind(" ") + 1 or limit
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     return parts + ([text] if text else [])
