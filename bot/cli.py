@@ -16,6 +16,7 @@ from webhooks.contract import InboundMessage
 
 from .export import assessment_rows
 from .inbound import receive
+from .outbox import dispatch_due
 from .seed import seed_demo
 from .tokens import TokenError
 
@@ -28,6 +29,22 @@ db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 units_group = AppGroup("units", help="The unit tree.")
 assessments_group = AppGroup("assessments", help="Citizens' assessments.")
 zalo_group = AppGroup("zalo", help="The Zalo OA's OAuth tokens (docs/zalo.md).")
+outbox_group = AppGroup("outbox", help="Sending what is queued.")
+
+
+@outbox_group.command("dispatch")
+@click.option("--loop", is_flag=True, help="Keep sending until stopped (one worker process).")
+def outbox_dispatch(loop):
+    """Send the due outbox rows: once, or in a loop (for PostgreSQL deployments, where the
+    web processes do not send; several workers, rate limits and fallback come later)."""
+    rt = _runtime()
+    while True:
+        sent = dispatch_due(rt)
+        if not loop:
+            click.echo(f"{sent} message(s) tried")
+            return
+        if not sent:
+            rt.outbox_waiting.wait(rt.settings.dispatch_interval)
 
 
 @db_group.command("upgrade")
@@ -139,6 +156,6 @@ def zalo_status():
 
 
 def register(app) -> None:
-    for command in (db_group, units_group, assessments_group, zalo_group, seed_demo_command,
-                    chat):
+    for command in (db_group, units_group, assessments_group, zalo_group, outbox_group,
+                    seed_demo_command, chat):
         app.cli.add_command(command)

@@ -185,3 +185,12 @@ def test_chat(app, runtime, channel, sender, reply_line):
     assert all(reply_line.match(line) for line in replies), replies
     with runtime.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(InboundEvent)) == 2
+
+
+def test_outbox_dispatch_sends_what_is_queued(app):
+    runtime = app.extensions["cdht"]
+    from webhooks.contract import InboundMessage
+    from bot.inbound import receive as receive_message
+    receive_message(runtime, InboundMessage("console", "m-out", "sms", "0912345678", "alo"))
+    result = app.test_cli_runner().invoke(args=["outbox", "dispatch"])
+    assert result.exit_code == 0 and result.output.strip() == "2 message(s) tried"
