@@ -6,8 +6,8 @@
 
 Each citizen plays a whole Zalo conversation (registration, then ten answers) as
 `user_send_text` events signed like Zalo signs them; a citizen's messages go in order,
-different citizens in parallel, on SQLite or PostgreSQL. The PostgreSQL database is created if missing and its
-`public` schema dropped and recreated on every run. Sending is off
+different citizens in parallel. The PostgreSQL database is created if missing and its
+`public` schema dropped and recreated on every run ("test" is refused). Sending is off
 (CDHT_EMBEDDED_WORKERS=0): this measures the webhook, not the outbox. Traffic goes to
 127.0.0.1 only. Prints numbers; records nothing. docs/performance.md keeps the figures.
 """
@@ -71,7 +71,8 @@ def prepare_postgresql(url: str) -> None:
     server = {"host": parsed.host or "127.0.0.1", "port": parsed.port or 5432,
               "user": parsed.username, "password": parsed.password}
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone() is None:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,))
+        if found.fetchone() is None:
             conn.execute(f'CREATE DATABASE "{parsed.database}"')
     with psycopg.connect(dbname=parsed.database, autocommit=True, **server) as conn:
         conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
@@ -135,16 +136,16 @@ def tail(path: str, lines: int = 20) -> str:
     return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
 
 
-def cpu_seconds(pids) -> float:
-    """user + system CPU of these processes, from /proc (0 where unavailable)."""
-    total = 0
+def cpu_by_pid(pids) -> dict[int, float]:
+    """user + system CPU seconds of these processes, from /proc (left out where unreadable)."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])   # utime, stime
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
         except (OSError, IndexError, ValueError):
             pass
-    return total / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def machine_busy_seconds() -> float:
@@ -157,16 +158,42 @@ def machine_busy_seconds() -> float:
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def worker_pids(master: int) -> list[int]:
-    """The gunicorn workers: processes whose parent is the master."""
+def processes(match) -> list[int]:
+    """Pids whose /proc/<pid>/status and cmdline satisfy match(status, cmdline)."""
     found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
+    for folder in Path("/proc").glob("[0-9]*"):
         try:
-            if f"\nPPid:\t{master}\n" in status.read_text():
-                found.append(int(status.parent.name))
+            status = (folder / "status").read_text()
+            cmdline = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
-            pass
+            continue
+        if match(status, cmdline):
+            found.append(int(folder.name))
     return found
+
+
+def cpu_snapshot(master: int, url: str) -> dict:
+    """CPU so far: gunicorn's workers, this database's PostgreSQL backends (when local),
+    this process, and the whole machine."""
+    database = make_url(url).database if not url.startswith("sqlite") else None
+    backends = processes(lambda _s, cmd: cmd.startswith("postgres:") and f" {database} " in cmd) \
+        if database else []
+    return {"gunicorn": cpu_by_pid(processes(lambda status, _c: f"\nPPid:\t{master}\n" in status)),
+            "postgres": cpu_by_pid(backends), "client": time.process_time(),
+            "machine": machine_busy_seconds()}
+
+
+def cpu_report(before: dict, after: dict, elapsed: float) -> str:
+    spent = {key: sum(after[key].values()) - sum(before[key].get(pid, 0) for pid in after[key])
+             for key in ("gunicorn", "postgres")}   # backends started during the run count from 0
+    spent.update((key, after[key] - before[key]) for key in ("client", "machine"))
+    other = spent["machine"] - spent["gunicorn"] - spent["postgres"] - spent["client"]
+    each = " + ".join(f"{after['gunicorn'][pid] - before['gunicorn'].get(pid, 0):.1f}"
+                      for pid in sorted(after["gunicorn"]))   # uneven when keep-alive pins clients
+    return (f"CPU during the load: gunicorn workers {spent['gunicorn']:.1f} s ({each}), PostgreSQL backends "
+            f"{spent['postgres']:.1f} s, this client {spent['client']:.1f} s, everything else "
+            f"{other:.1f} s; machine busy {spent['machine']:.1f} s "
+            f"of {elapsed * (os.cpu_count() or 1):.1f} s")
 
 
 def event(sender: str, text_: str) -> tuple[bytes, dict]:
@@ -180,9 +207,11 @@ def event(sender: str, text_: str) -> tuple[bytes, dict]:
                  "X-ZEvent-Signature": sign(raw, stamp, APP_ID, OA_SECRET)}
 
 
-def client(url: str, citizens: queue.Queue, latencies: list, errors: list) -> None:
+def client(url: str, keep_alive: bool, citizens: queue.Queue, latencies: list, errors: list) -> None:
     """Take citizens one at a time and play each one's conversation in order."""
     with requests.Session() as http:
+        if not keep_alive:
+            http.headers["Connection"] = "close"
         while True:
             try:
                 n = citizens.get_nowait()
@@ -203,12 +232,13 @@ def client(url: str, citizens: queue.Queue, latencies: list, errors: list) -> No
                     errors.append(f"citizen {n}, {text_!r}: {problem}")
 
 
-def load(base: str, clients: int, citizens: int) -> tuple[float, list, list]:
+def load(base: str, clients: int, citizens: int, keep_alive: bool) -> tuple[float, list, list]:
     todo = queue.Queue()
     for n in range(citizens):
         todo.put(n)
     latencies, errors = [], []
-    threads = [threading.Thread(target=client, args=(f"{base}/webhooks/zalo", todo, latencies, errors))
+    url = f"{base}/webhooks/zalo"
+    threads = [threading.Thread(target=client, args=(url, keep_alive, todo, latencies, errors))
                for _ in range(clients)]
     started = time.perf_counter()
     for thread in threads:
@@ -241,6 +271,28 @@ def report(elapsed: float, latencies: list, errors: list) -> None:
         print(f"  … and {len(errors) - 20} more")
 
 
+def serve_and_load(url: str, workers: int, args, folder: str):
+    """Start gunicorn, play the conversations against it, always stop it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = f"{folder}/gunicorn.log"
+    with open(log_path, "wb") as log:
+        server = start_gunicorn(url, port, workers, args.threads, log)
+        try:
+            wait_healthy(server, base, log_path)
+            before = cpu_snapshot(server.pid, url)
+            elapsed, latencies, errors = load(base, args.clients, args.citizens, args.keep_alive)
+            after = cpu_snapshot(server.pid, url)   # before stopping: backends exit with gunicorn
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    return elapsed, latencies, errors, cpu_report(before, after, elapsed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -253,6 +305,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (default: 8)")
     parser.add_argument("--citizens", type=int, default=100, help="citizens, each a whole "
                         f"conversation of {len(CONVERSATION)} messages (default: 100)")
+    parser.add_argument("--keep-alive", action="store_true", help="reuse each client's connection "
+                        "(default: a new one per message, as nginx opens to gunicorn by default; "
+                        "kept-alive connections stay on the worker that accepted them)")
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="cdht-bench-")
@@ -261,33 +316,14 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"database: {kind}")
     print(f"gunicorn: {workers} workers × {args.threads} threads; {args.clients} clients, "
-          f"{args.citizens} citizens × {len(CONVERSATION)} messages")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = f"{folder}/gunicorn.log"
-    with open(log_path, "wb") as log:
-        server = start_gunicorn(url, port, workers, args.threads, log)
-        try:
-            wait_healthy(server, base, log_path)
-            pids = worker_pids(server.pid)
-            before = cpu_seconds(pids), time.process_time(), machine_busy_seconds()
-            elapsed, latencies, errors = load(base, args.clients, args.citizens)
-            after = cpu_seconds(pids), time.process_time(), machine_busy_seconds()
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+          f"{args.citizens} citizens × {len(CONVERSATION)} messages; "
+          f"{'kept-alive connections' if args.keep_alive else 'a new connection per message'}")
+    elapsed, latencies, errors, cpu = serve_and_load(url, workers, args, folder)
     report(elapsed, latencies, errors)
-    server_cpu, client_cpu, busy = (b - a for a, b in zip(before, after))
-    print(f"CPU during the load: gunicorn workers {server_cpu:.1f} s, this client {client_cpu:.1f} s, "
-          f"everything else {busy - server_cpu - client_cpu:.1f} s; machine busy {busy:.1f} s "
-          f"of {elapsed * (os.cpu_count() or 1):.1f} s")
+    print(cpu)
     print(f"assessments completed: {completed(url)}/{args.citizens}")
     if errors:
-        print(f"gunicorn log: {log_path}")
+        print(f"gunicorn log: {folder}/gunicorn.log")
         sys.exit(1)
     shutil.rmtree(folder)
 
