@@ -2,6 +2,7 @@
 
 import json
 import sys
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -18,7 +19,8 @@ from .export import assessment_rows
 from .inbound import receive
 from .outbox import dispatch_due
 from .seed import seed_demo
-from .tokens import TokenError
+from .tokens import TokenError, keep_fresh
+from .workers import TOKEN_CHECK_SECONDS
 
 
 def _runtime():
@@ -38,7 +40,11 @@ def outbox_dispatch(loop):
     """Send the due outbox rows: once, or in a loop (for PostgreSQL deployments, where the
     web processes do not send; several workers, rate limits and fallback come later)."""
     rt = _runtime()
+    next_token_check = 0.0
     while True:
+        if loop and time.monotonic() >= next_token_check:
+            keep_fresh(rt)   # refreshes only when under 3 h of the Zalo token remain
+            next_token_check = time.monotonic() + TOKEN_CHECK_SECONDS
         sent = dispatch_due(rt)
         if not loop:
             click.echo(f"{sent} message(s) tried")

@@ -5,7 +5,7 @@ import threading
 from collections import Counter
 from datetime import datetime, timezone
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from storage.models import Outbox
 from webhooks.contract import InboundMessage, InboundResult, StatusReport
@@ -42,7 +42,7 @@ def record_status(runtime, report: StatusReport, now: datetime) -> int:
         rows = session.scalars(select(Outbox).where(
             Outbox.provider == report.provider,
             Outbox.provider_message_id.in_(report.provider_message_ids),
-            or_(Outbox.status.in_(("sent", "delivered")), Outbox.status == "failed"))).all()
+            Outbox.status.in_(("sent", "delivered", "failed")))).all()
         for row in rows:
             if report.status in ("delivered", "seen") and row.status != "failed":
                 row.status = "delivered"

@@ -98,10 +98,10 @@ def queue_replies(runtime, session, sends, recipient: Recipient, message: Inboun
                   contact: Contact, event_id: int, now: datetime) -> list[Reply]:
     """Each Send rendered for the channel and the citizen, as an outbox row."""
     replies = []
-    channel = runtime.channels[message.provider]
+    channel = runtime.channels.get(message.provider)   # None: the dispatcher will say so
     for i, send in enumerate(sends):
         rendered = runtime.catalog.render(send.key, send.params, message.channel, recipient)
-        for part_no, text in enumerate(channel.parts(rendered)):   # Zalo: ≤ 2000 characters
+        for part_no, text in enumerate(channel.parts(rendered) if channel else [rendered]):
             seg = segments(text)
             session.add(Outbox(
                 contact_id=contact.id, channel=message.channel, provider=message.provider,

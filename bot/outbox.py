@@ -10,7 +10,7 @@ hours and fallback come with the delivery issue.
 import logging
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.models import Contact, Outbox
 from webhooks.contract import ChannelError, OutboundMessage
@@ -21,7 +21,7 @@ BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
            timedelta(minutes=30), timedelta(hours=1))
 
 
-def claim_due(runtime, now: datetime, limit: int) -> list[tuple[str, OutboundMessage]]:
+def claim_due(runtime, now: datetime, limit: int) -> list[tuple[str, int, OutboundMessage]]:
     """Due rows, and rows a dead process left in "sending" (sent again: at least once)."""
     with runtime.db.transaction() as session:
         due = (Outbox.status == "queued") & (Outbox.next_attempt_at <= now)
@@ -34,10 +34,20 @@ def claim_due(runtime, now: datetime, limit: int) -> list[tuple[str, OutboundMes
         for row in session.scalars(query).all():
             row.status, row.attempts, row.updated_at = "sending", row.attempts + 1, now
             contact = session.get(Contact, row.contact_id) if row.contact_id else None
-            claimed.append((row.provider, OutboundMessage(
+            claimed.append((row.provider, row.attempts, OutboundMessage(
                 row.id, row.channel, row.address, row.text, row.kind,
                 last_inbound_at=contact.last_inbound_at if contact else None)))
         return claimed
+
+
+def still_ours(runtime, outbox_id: int, attempts: int, now: datetime) -> bool:
+    """Re-confirm a claim just before sending it, and restart its staleness clock: a row
+    that waited in a long batch may have been taken over as stale by another worker."""
+    with runtime.db.transaction() as session:
+        result = session.execute(update(Outbox).where(
+            Outbox.id == outbox_id, Outbox.status == "sending", Outbox.attempts == attempts)
+            .values(updated_at=now))
+        return result.rowcount == 1
 
 
 def _record(runtime, outbox_id: int, now: datetime, retry: bool = False, hold: bool = False,
@@ -82,10 +92,11 @@ def send_one(runtime, provider: str, message: OutboundMessage, now: datetime) ->
             provider_message_id=result.provider_message_id)
 
 
-def dispatch_due(runtime, now: datetime | None = None, limit: int = 100) -> int:
+def dispatch_due(runtime, now: datetime | None = None, limit: int = 20) -> int:
     """Send what is due; returns how many messages were tried."""
     now = now or datetime.now(timezone.utc)
     claimed = claim_due(runtime, now, limit)
-    for provider, message in claimed:
-        send_one(runtime, provider, message, now)
+    for provider, attempts, message in claimed:
+        if still_ours(runtime, message.outbox_id, attempts, now):
+            send_one(runtime, provider, message, now)
     return len(claimed)

@@ -53,8 +53,11 @@ class Runtime:
         self.registration = load_flow(FLOWS_DIR / "registration.toml")
         from .host import BotHost   # the host needs the runtime it belongs to
         self.host = BotHost(self)
-        self.channels = {name: provider.make_channel(self.host, settings)
-                         for name, provider in PROVIDERS.items()}
+        try:   # only the providers this deployment uses; rows for others fail clearly
+            self.channels = {name: provider.make_channel(self.host, settings)
+                             for name, provider in PROVIDERS.items() if provider.configured(settings)}
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
         self.outbox_waiting = threading.Event()   # set after a commit that queued messages
         self._script: Script | None = None
         self._lock = threading.Lock()

@@ -108,14 +108,14 @@ class Turn:
 
     # -- the order of reading ---------------------------------------------
     def run(self) -> None:
-        if self.inbound.kind != "text":
-            handle_event(self)
-            return
         if self.pos.flow and not self.position_exists():
             # The flow file changed under a waiting citizen: start from their situation.
             self.move(flow=None, step=None, fails=0, return_to=None, candidates=())
         if self.pos.pending and self.expired():
             self.move(pending=None)   # a confirmation asked weeks ago is not answered by this
+        if self.inbound.kind != "text":
+            handle_event(self)
+            return
         if self.pos.pending:
             answer_pending(self)
             return

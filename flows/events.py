@@ -8,7 +8,8 @@ import re
 from . import effects as fx
 from .phone import to_e164
 
-_QUESTION = re.compile(r"(?:^|\s)(?:cau|chi so|so)?\s*(\d{1,2})(?:\s|$)")
+# "câu 3", "chỉ số 3", "số 3", or a caption that is only the number; not "lớp 5".
+_QUESTION = re.compile(r"(?:^|\s)(?:cau|chi so|so)\s*(\d{1,2})(?:\s|$)|^(\d{1,2})$")
 
 
 def handle_event(turn) -> None:
@@ -49,7 +50,7 @@ def _evidence(turn) -> None:
         return
     flow = turn.flow("assessment")
     named = _QUESTION.search(turn.folded)
-    number = int(named.group(1)) if named else None
+    number = int(named.group(1) or named.group(2)) if named else None
     if number is not None and 1 <= number <= len(flow.steps):
         indicator = flow.steps[number - 1].id
     elif turn.pos.flow == "assessment" and not turn.pos.pending:

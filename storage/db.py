@@ -54,7 +54,8 @@ class Database:
         # SQLite has one writer. Threads of one process queue on this lock instead of in
         # SQLite's busy handler, which sleeps and retries, so a waiting thread can lose
         # to newcomers for seconds (measured: 2–3 s tails under 4 threads).
-        self._writer = threading.RLock() if self.is_sqlite else nullcontext()
+        self._writer = threading.Lock() if self.is_sqlite else nullcontext()
+        self._open = threading.local()
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,9 +63,16 @@ class Database:
 
     @contextmanager
     def transaction(self):
-        """One unit of work: committed on success, rolled back on any exception."""
-        with self._writer, self.sessions() as session, session.begin():
-            yield session
+        """One unit of work: committed on success, rolled back on any exception. Never
+        nested: a second one in the same thread would wait for the first forever."""
+        if getattr(self._open, "transaction", False):
+            raise RuntimeError("a transaction is already open in this thread")
+        self._open.transaction = True
+        try:
+            with self._writer, self.sessions() as session, session.begin():
+                yield session
+        finally:
+            self._open.transaction = False
 
     @contextmanager
     def read(self):

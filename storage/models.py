@@ -199,6 +199,7 @@ class ProviderToken(Base):
     access_expires_at: Mapped[datetime | None]
     refreshed_at: Mapped[datetime | None]
     pkce_verifier: Mapped[str | None] = mapped_column(String(128))
+    refreshing_until: Mapped[datetime | None]   # a refresh is under way (a lease, see bot/tokens.py)
     last_error: Mapped[str | None] = mapped_column(Text)      # the last failed refresh, kept
     last_error_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]

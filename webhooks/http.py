@@ -4,6 +4,7 @@ import json
 import re
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 MAX_BODY = 64 * 1024
 
@@ -16,7 +17,10 @@ def read_body(limit: int = MAX_BODY) -> bytes:
     """The raw request body, refusing more than `limit` bytes. Reads one byte past the
     limit: a chunked body has no Content-Length, and werkzeug would silently cut it."""
     request.max_content_length = limit + 1
-    raw = request.get_data(cache=False)
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:   # a Content-Length over the limit
+        raise BodyTooLarge(f"request body too large (at most {limit // 1024} KB)") from None
     if len(raw) > limit:
         raise BodyTooLarge(f"request body too large (at most {limit // 1024} KB)")
     return raw

@@ -194,3 +194,11 @@ def test_outbox_dispatch_sends_what_is_queued(app):
     receive_message(runtime, InboundMessage("console", "m-out", "sms", "0912345678", "alo"))
     result = app.test_cli_runner().invoke(args=["outbox", "dispatch"])
     assert result.exit_code == 0 and result.output.strip() == "2 message(s) tried"
+
+
+def test_chat_works_without_the_console_webhook(make_app):
+    app = make_app(console=False)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["chat", "--channel", "sms", "--from", "0912345678"],
+                                              input="alo\n")
+    assert result.exit_code == 0 and "< Chao ong/ba!" in result.output

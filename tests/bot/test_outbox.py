@@ -203,3 +203,12 @@ def test_a_message_waiting_for_our_token_never_runs_out_of_tries(runtime, fake):
     fake.error = None
     assert dispatch_due(runtime, now) == 1
     assert load(runtime, outbox_id).status == "sent"
+
+
+def test_a_row_taken_over_while_waiting_in_a_batch_is_not_sent_twice(runtime, fake):
+    from bot.outbox import claim_due, still_ours
+    outbox_id = queue(runtime)
+    [(_, attempts, _)] = claim_due(runtime, NOW, 10)
+    later = NOW + timedelta(minutes=6)                        # the batch ran long: stale
+    assert len(claim_due(runtime, later, 10)) == 1            # another worker takes it over
+    assert not still_ours(runtime, outbox_id, attempts, later)

@@ -54,3 +54,19 @@ def test_an_error_shaped_answer_never_replaces_working_tokens(make_app):
         assert status["token"] == "ok" and "Invalid refresh token" in status["last_refresh_error"]
         with tokens.runtime.db.read() as session:
             assert session.scalars(select(ProviderToken.refresh_token)).one() == "refresh-not-known-to-zalo"
+
+
+def test_workers_refresh_ahead_of_expiry_and_not_before(make_app):
+    from bot.tokens import keep_fresh
+    with FakeZalo() as fake:
+        runtime = make_app(**zalo_settings(fake)).extensions["cdht"]
+        tokens = runtime.host.tokens("zalo")
+        keep_fresh(runtime)                                   # no tokens yet: nothing to do
+        tokens.set_tokens(fake.access, fake.refresh,
+                          expires_at=datetime.now(timezone.utc) + timedelta(hours=5))
+        keep_fresh(runtime)                                   # 5 h left: still fresh
+        assert fake.refresh_calls == []
+        tokens.set_tokens(fake.access, fake.refresh,
+                          expires_at=datetime.now(timezone.utc) + timedelta(hours=2))
+        keep_fresh(runtime)                                   # under 3 h: refreshed
+        assert len(fake.refresh_calls) == 1 and tokens.current() == fake.access

@@ -196,3 +196,13 @@ def test_a_pick_list_that_is_not_working_gives_way_to_help():
     state, effects = talk(state, "7", script=script)
     assert sent(effects) == ["reask"] and effects[0].params["help"]["params"]["help_phone"] == "0221 3000 100"
     assert state.position.candidates == ()
+
+
+@pytest.mark.parametrize("caption,indicator", [("câu 3", "i3"), ("3", "i3"), ("Chỉ số 4", "i4"),
+                                                ("Giấy khen lớp 5 của cháu", "i2"), ("", "i2")],
+                         ids=["cau 3", "only a number", "chi so 4", "a number in a sentence", "none"])
+def test_evidence_goes_to_the_named_question_or_the_open_one(caption, indicator):
+    state, _ = talk(REGISTERED, "tiep", "1")                 # at question 2
+    state, effects = step(SCRIPT, state, Inbound(caption, "zalo", kind="evidence"), NOW)
+    assert effects[0] == fx.AttachEvidence(indicator)
+    assert state.position.step == "i2" and state.position.fails == 0

@@ -1,5 +1,6 @@
 """Migrations are the schema: the head revision matches the models exactly."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -36,4 +37,16 @@ def test_sqlite_is_set_up_for_concurrent_writers(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    db.dispose()
+
+
+def test_a_transaction_inside_another_fails_at_once(tmp_path):
+    """It would otherwise wait on itself (SQLite's single writer) until the busy timeout."""
+    db = Database(f"sqlite:///{tmp_path / 'n.sqlite3'}")
+    with db.transaction():
+        with pytest.raises(RuntimeError, match="already open"):
+            with db.transaction():
+                pass
+    with db.transaction():   # and the outer one ended cleanly
+        pass
     db.dispose()

@@ -493,19 +493,22 @@ def test_send_without_a_token_is_retried_later_without_a_call():
         assert not rsps.calls
 
 
-# Token trouble on our side holds the message (never given up); Zalo's own trouble does not.
+# Held (never given up): token trouble on our side, and Zalo's rate limit and quota ("back
+# off, keep the message"). Other temporary trouble is retried a few times only.
 HOLDS = [
     ("no token yet", None, "tok-2", [], True),
     ("the refresh failed", "tok-1", None, [TOKEN_BAD], True),
     ("the new token refused too", "tok-1", "tok-2", [TOKEN_BAD, TOKEN_BAD], False),
-    ("rate limit", "tok-1", "tok-2", [err(-32, "Your OA reached limit call api")], False),
+    ("rate limit", "tok-1", "tok-2", [err(-32, "Your OA reached limit call api")], True),
+    ("quota", "tok-1", "tok-2", [err(-211, "Out of quota")], True),
+    ("HTTP 429", "tok-1", "tok-2", [{"status": 429}], True),
     ("HTTP 500", "tok-1", "tok-2", [{"status": 500}], False),
 ]
 
 
 @pytest.mark.parametrize("token, fresh, answers, hold", [c[1:] for c in HOLDS],
                          ids=[c[0] for c in HOLDS])
-def test_retry_later_holds_only_for_our_own_token_trouble(token, fresh, answers, hold):
+def test_which_retries_are_held(token, fresh, answers, hold):
     with mock() as rsps:
         for answer in answers:
             rsps.add(responses.POST, CS_URL, **answer)
@@ -1021,3 +1024,36 @@ def test_ids_the_database_cannot_hold_are_a_400_not_a_500(make_app, change):
     app = make_app(**ZALO, zalo_signature="log")
     response = post(app.test_client(), {**text_event("Xin chào"), **change}, escape=True)
     assert response.status_code in (200, 400)
+
+
+# --- second review: events Zalo may send that we do not use, odd attachments ------------------
+
+def test_an_unused_user_event_is_ignored_before_any_check():
+    body = {"event_name": "user_send_group_text", "timestamp": "1", "message": {}}
+    assert read(body) == Ignored("unused_event")
+
+
+def test_an_image_without_a_link_is_not_proof():
+    body = {"event_name": "user_send_image", "timestamp": "1", "sender": {"id": USER},
+            "message": {"msg_id": "m-img", "attachments": []}}
+    assert read(body).kind == "media"
+
+
+def test_attachment_metadata_that_cannot_be_stored_is_cut_or_dropped():
+    body = {"event_name": "user_send_file", "timestamp": "1", "sender": {"id": USER},
+            "message": {"msg_id": "m-file", "attachments": [{"type": "file", "payload": {
+                "url": "https://f.test/a.pdf", "name": "n" * 400, "size": "3000000000"}}]}}
+    attachment = read(body).attachments[0]
+    assert len(attachment.name) == 300 and attachment.size is None
+
+
+@pytest.mark.parametrize("header", ["mac=é", "mac=" + "ё" * 64, "\u00a0"],
+                         ids=["non-ASCII", "Cyrillic of the right length", "a no-break space"])
+def test_an_odd_signature_header_is_a_mismatch_not_a_crash(header):
+    assert signature.verify(b"{}", header, "1", APP_ID, OA_ID, SECRET) is None
+
+
+def test_numbered_options_are_not_sentence_ends():
+    text = "Câu hỏi dài " * 165 + "\n1. Thường xuyên\n2. Thỉnh thoảng"   # "1." near char 1983
+    parts = messages.split_text(text)
+    assert not any(p.endswith("\n1.") or p.endswith(" 1.") for p in parts)

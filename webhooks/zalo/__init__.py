@@ -28,6 +28,7 @@ def configured(settings) -> bool:
 
 def make_blueprint(host: Host, settings) -> Blueprint:
     bp = Blueprint(NAME, __name__)
+    logged_variants: set[str] = set()
     if settings.zalo_signature not in SIGNATURE_MODES:
         raise ValueError(f"CDHT_ZALO_SIGNATURE must be one of {SIGNATURE_MODES}")
 
@@ -61,7 +62,10 @@ def make_blueprint(host: Host, settings) -> Blueprint:
                 return jsonify(error="bad or missing X-ZEvent-Signature"), 401
         else:
             host.count(f"zalo.signature.{matched}")
-        if request.headers.get("num_retry"):
+            if matched not in logged_variants:   # Zalo's sources disagree: say which it is
+                logged_variants.add(matched)
+                log.info("Zalo signatures match with the %s as first term", matched)
+        if request.headers.get("num_retry"):   # often dropped by proxies (an underscore)
             log.info("Zalo %s event, retry %s", event, request.headers["num_retry"])
         try:
             item = read(body)

@@ -12,18 +12,18 @@ from .messages import (BLOCKED, NOT_FOLLOWER, OUTSIDE_WINDOW, RETRY_LATER, TOKEN
                        HttpRequest, cs_text_request, may_send, read_answer, split_text, window)
 
 log = logging.getLogger(__name__)
-TIMEOUT = 5   # a refresh holds the token lock for the whole call
+TIMEOUT = 10
 
 
-def send_request(http, req: HttpRequest) -> tuple[int, object]:
+def send_request(http, req: HttpRequest, timeout: float = TIMEOUT) -> tuple[int, object]:
     """(HTTP status, JSON body or None); network trouble is a RetryLater."""
     try:
         response = http.request(req.method, req.url, headers=req.headers, json=req.json,
-                                data=req.data, timeout=TIMEOUT)
+                                data=req.data, timeout=timeout)
     except requests.RequestException as exc:
         raise RetryLater(f"network: {type(exc).__name__}") from exc
-    if response.status_code >= 500:
-        raise RetryLater(f"HTTP {response.status_code} from Zalo")
+    if response.status_code >= 500 or response.status_code == 429:
+        raise RetryLater(f"HTTP {response.status_code} from Zalo", hold=response.status_code == 429)
     try:
         return response.status_code, response.json()
     except ValueError:
@@ -99,7 +99,9 @@ def outcome(answer: Answer) -> SendResult:
     code, text = answer.error, f"{answer.error} {answer.message}"
     if code == 0:
         return SendResult(provider_message_id=str(answer.data.get("message_id") or "") or None)
-    if code in RETRY_LATER or code in TOKEN_ERRORS:
+    if code in RETRY_LATER:
+        raise RetryLater(text, hold=True)   # keep the message however long the limit lasts
+    if code in TOKEN_ERRORS:
         raise RetryLater(text)
     if code in NOT_FOLLOWER:
         raise NeedsFallback(text, contact="not_follower")

@@ -76,12 +76,19 @@ def _attachments(message: dict) -> tuple[Attachment, ...]:
             continue
         payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
         size = payload.get("size")
+        size = int(size) if isinstance(size, (int, str)) and str(size).isdigit() else None
+        url, name, thumbnail = (_clean(payload.get(k)) for k in ("url", "name", "thumbnail"))
         found.append(Attachment(
-            type=str(item.get("type") or ""), url=str(payload.get("url") or ""),
-            name=payload.get("name") if isinstance(payload.get("name"), str) else None,
-            size=int(size) if isinstance(size, (int, str)) and str(size).isdigit() else None,
-            thumbnail=payload.get("thumbnail") if isinstance(payload.get("thumbnail"), str) else None))
+            type=(_clean(item.get("type")) or "")[:16], url=url or "",
+            name=name[:300] if name else None,
+            size=size if size is not None and size < 2**31 else None,   # an INTEGER column
+            thumbnail=thumbnail))
     return tuple(found)
+
+
+def _clean(value) -> str | None:
+    """A string we can store, else None."""
+    return value if isinstance(value, str) and storable(value) and "\x00" not in value else None
 
 
 def _at(body: dict) -> datetime | None:
@@ -115,8 +122,8 @@ def read(body: dict):
         profile = {k: info[k] for k in ("name", "phone") if isinstance(info.get(k), str) and info[k]}
         return InboundMessage(NAME, dedup_key(body), "zalo", user, "", kind="profile",
                               profile=profile)
-    if not event.startswith("user_send_"):
-        return Ignored("unused_event")
+    if event != "user_send_text" and event not in EVIDENCE and event not in UNREADABLE:
+        return Ignored("unused_event")   # before any check: a wrong 4xx makes Zalo drop events
     user = _id(_dig(body, "sender", "id"), "sender.id")
     message = body.get("message")
     if not isinstance(message, dict):
@@ -126,10 +133,8 @@ def read(body: dict):
     if event == "user_send_text":
         return InboundMessage(NAME, dedup_key(body), "zalo", user,
                               _text(message.get("text"), "message.text", required=False))
-    if event in EVIDENCE:
-        return InboundMessage(NAME, dedup_key(body), "zalo", user, caption, kind="evidence",
-                              attachments=_attachments(message))
-    if event in UNREADABLE:
-        return InboundMessage(NAME, dedup_key(body), "zalo", user, caption, kind="media",
-                              attachments=_attachments(message))
-    return Ignored("unused_event")
+    attachments = _attachments(message)
+    # An image or file without a link cannot be kept as proof: answer it like a sticker.
+    kind = "evidence" if event in EVIDENCE and any(a.url for a in attachments) else "media"
+    return InboundMessage(NAME, dedup_key(body), "zalo", user, caption, kind=kind,
+                          attachments=tuple(a for a in attachments if a.url or kind == "media"))

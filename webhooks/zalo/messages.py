@@ -17,7 +17,7 @@ CS_WINDOW = timedelta(days=7)
 
 # What the channel does with each error code (reference: zalo-oa-api.md §2.6).
 TOKEN_ERRORS = {-216, -220}                      # refresh once, retry once
-RETRY_LATER = {-32, -211}                        # rate limit, quota: keep and back off
+RETRY_LATER = {-32, -211}                        # rate limit, quota: back off, never give up
 OUTSIDE_WINDOW = {-230, -232, -305, -311}        # beyond the window: fallback
 NOT_FOLLOWER = {-213}
 BLOCKED = {-217, -227, -244}                     # blocked, banned or restricted the OA
@@ -63,7 +63,8 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
         head = text[:limit]
         # a sentence ends where the next character of the whole text is a space: the "."
         # inside "1.000.000 đồng" is not an end
-        ends = [m.end() for m in re.finditer(r"[.!?…]", head) if text[m.end():m.end() + 1].isspace()]
+        ends = [m.end() for m in re.finditer(r"(?<!\d)[.!?…]", head)   # not "1." nor "1.000"
+                if text[m.end():m.end() + 1].isspace()]
         cut = max(ends, default=0) or head.rfind("\n") + 1 or head.rfind(" ") + 1 or limit
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()

@@ -22,10 +22,10 @@ def verify(raw: bytes, header: str | None, timestamp: str, app_id: str | None,
     got = header.strip()
     if got.lower().startswith("mac="):
         got = got[4:]
-    got = got.strip().lower()
+    got = got.strip().lower().encode("utf-8", "replace")   # any header, even non-ASCII
     for label, first in (("app_id", app_id), ("oa_id", oa_id)):
         # constant-time compare: the signature must not leak through timing
-        if first and hmac.compare_digest(expected_mac(first, raw, timestamp, oa_secret), got):
+        if first and hmac.compare_digest(expected_mac(first, raw, timestamp, oa_secret).encode(), got):
             return label
     return None
 

@@ -14,7 +14,10 @@ def templates(setting: str | None) -> dict[str, str]:
     """CDHT_ZNS_TEMPLATES, e.g. '{"reminder": "7895417a7d3f9461cd2e"}'."""
     if not setting:
         return {}
-    value = json.loads(setting)
+    try:
+        value = json.loads(setting)
+    except ValueError as exc:
+        raise ValueError(f"CDHT_ZNS_TEMPLATES is not valid JSON: {exc}") from None
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ValueError("CDHT_ZNS_TEMPLATES must be a JSON object of kind → template id")
     return value
