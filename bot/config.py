@@ -42,8 +42,30 @@ class Settings:
     zalo_pkce_verifier: str | None = None  # CDHT_ZALO_PKCE_VERIFIER: the one matching the challenge
                                            #   saved in Zalo's console; None → a new one per auth-url
     zns_templates: str | None = None       # CDHT_ZNS_TEMPLATES: {"kind": "template id"} JSON
+    # SMS gateways (docs/sms.md)
+    kannel_sendsms_url: str | None = None  # CDHT_KANNEL_SENDSMS_URL: smsbox's /cgi-bin/sendsms
+    kannel_user: str | None = None         # CDHT_KANNEL_USER / CDHT_KANNEL_PASSWORD: sendsms-user
+    kannel_password: str | None = None
+    kannel_mo_secret: str | None = None    # CDHT_KANNEL_MO_SECRET: in kannel.conf's get-url
+    kannel_sender: str | None = None       # CDHT_KANNEL_SENDER: the from= of our SMS
+    smsgate_url: str | None = None         # CDHT_SMSGATE_URL: the phone's local server or the cloud API
+    smsgate_user: str | None = None        # CDHT_SMSGATE_USER / CDHT_SMSGATE_PASSWORD: Basic auth
+    smsgate_password: str | None = None
+    smsgate_signing_key: str | None = None  # CDHT_SMSGATE_SIGNING_KEY: webhook X-Signature
+    sms_reply_gateway: str | None = None   # CDHT_SMS_REPLY_GATEWAY: kannel | smsgate
+    sms_bulk_gateway: str | None = None    # CDHT_SMS_BULK_GATEWAY: kannel | smsgate
     secret_key: str = "dev-only-change-me"  # CDHT_SECRET_KEY
     demo_password: str = "khuyenhoc-demo"   # CDHT_DEMO_PASSWORD: the seed-demo officer's
+
+    def sms_gateway(self, kind: str) -> str | None:
+        """Which SMS gateway sends a message of `kind`: the setting, else the only one
+        configured (None when there is none, or two and no setting)."""
+        chosen = self.sms_reply_gateway if kind == "reply" else self.sms_bulk_gateway
+        if chosen:
+            return chosen
+        configured = [name for name, on in (("kannel", self.kannel_sendsms_url),
+                                            ("smsgate", self.smsgate_url)) if on]
+        return configured[0] if len(configured) == 1 else None
 
     @property
     def workers_embedded(self) -> bool:
@@ -53,10 +75,13 @@ class Settings:
 
     def check(self) -> "Settings":
         choices = {"zalo_signature": ("enforce", "log"),
-                   "zalo_paid_window": ("allow", "deny", "replies")}
+                   "zalo_paid_window": ("allow", "deny", "replies"),
+                   "sms_reply_gateway": (None, "kannel", "smsgate"),
+                   "sms_bulk_gateway": (None, "kannel", "smsgate")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
-                raise ConfigError(f"CDHT_{name.upper()} must be one of {', '.join(allowed)}")
+                names = ", ".join(a for a in allowed if a)
+                raise ConfigError(f"CDHT_{name.upper()} must be one of {names}")
         return self
 
     @classmethod

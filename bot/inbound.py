@@ -27,6 +27,7 @@ from .conversation import Effects, load_state
 
 log = logging.getLogger(__name__)
 REPLY_PRIORITY = 10
+SMS_GATEWAYS = ("kannel", "smsgate")
 
 
 def _insert(session):
@@ -94,17 +95,26 @@ def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool
     return citizen, False
 
 
+def reply_provider(settings, message: InboundMessage) -> str:
+    """Replies go back the way the message came, unless CDHT_SMS_REPLY_GATEWAY picks
+    another SMS gateway for replies."""
+    if message.channel == "sms" and message.provider in SMS_GATEWAYS:
+        return settings.sms_gateway("reply") or message.provider
+    return message.provider
+
+
 def queue_replies(runtime, session, sends, recipient: Recipient, message: InboundMessage,
                   contact: Contact, event_id: int, now: datetime) -> list[Reply]:
     """Each Send rendered for the channel and the citizen, as an outbox row."""
     replies = []
-    channel = runtime.channels.get(message.provider)   # None: the dispatcher will say so
+    provider = reply_provider(runtime.settings, message)
+    channel = runtime.channels.get(provider)   # None: the dispatcher will say so
     for i, send in enumerate(sends):
         rendered = runtime.catalog.render(send.key, send.params, message.channel, recipient)
         for part_no, text in enumerate(channel.parts(rendered) if channel else [rendered]):
             seg = segments(text)
             session.add(Outbox(
-                contact_id=contact.id, channel=message.channel, provider=message.provider,
+                contact_id=contact.id, channel=message.channel, provider=provider,
                 address=contact.address, text=text, segments=seg.count, encoding=seg.encoding,
                 kind="reply", priority=REPLY_PRIORITY, status="queued", next_attempt_at=now,
                 dedup_key=f"reply:{event_id}:{i}:{part_no}", created_at=now, updated_at=now))

@@ -36,7 +36,8 @@ def claim_due(runtime, now: datetime, limit: int) -> list[tuple[str, int, Outbou
             contact = session.get(Contact, row.contact_id) if row.contact_id else None
             claimed.append((row.provider, row.attempts, OutboundMessage(
                 row.id, row.channel, row.address, row.text, row.kind,
-                last_inbound_at=contact.last_inbound_at if contact else None)))
+                last_inbound_at=contact.last_inbound_at if contact else None,
+                encoding=row.encoding)))
         return claimed
 
 

@@ -104,6 +104,7 @@ class OutboundMessage:
     text: str
     kind: str                                  # "reply" | "reminder" | "broadcast"
     last_inbound_at: datetime | None = None    # the citizen's last message on this contact
+    encoding: str = "GSM-7"                    # SMS: "UCS-2" when the text needs it
 
 
 @dataclass(frozen=True)

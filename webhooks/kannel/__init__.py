@@ -1,0 +1,154 @@
+"""Kannel, the open-source SMS gateway that GSM modems and operators' SMPP accounts sit behind.
+
+Inbound: smsbox calls `GET /webhooks/kannel/mo` through an sms-service get-url of exactly
+this form (docs/kannel.conf):
+    http://HOST/webhooks/kannel/mo?secret=SECRET&from=%p&to=%P&text=%b&coding=%c&charset=%C&id=%I&ts=%T
+(`%b` keeps newlines; `mo-recode = true` makes Vietnamese arrive as UTF-8). The answer is
+always empty: replies go through the outbox and sendsms, like every other message.
+Delivery reports come to `GET /webhooks/kannel/dlr?secret=…&outbox=<id>&status=%d&answer=%A`.
+A wrong `secret` is 403 and nothing is stored.
+"""
+
+import hmac
+import logging
+from urllib.parse import parse_qsl, unquote_to_bytes
+
+import requests
+from flask import Blueprint, Response, request
+
+from ..contract import (Host, InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult,
+                        StatusReport)
+from ..http import clean_id
+
+NAME = "kannel"
+TIMEOUT = 10
+log = logging.getLogger(__name__)
+# Kannel's DLR types (bits of dlr-mask): what each means for our outbox row.
+DLR_STATUS = {1: "delivered", 2: "failed", 16: "failed"}   # 4 queued, 8 accepted: no news
+DLR_MASK = 1 | 2 | 8 | 16
+
+
+def configured(settings) -> bool:
+    return bool(settings.kannel_sendsms_url and settings.kannel_mo_secret)
+
+
+def _args() -> dict[str, str]:
+    """The query as Kannel wrote it, decoded by hand: with mo-recode off the text is
+    UTF-16BE bytes, which a UTF-8 decoder would mangle."""
+    return {k: v for k, v in parse_qsl(request.query_string.decode("latin-1"),
+                                       keep_blank_values=True, encoding="latin-1")}
+
+
+def mo_text(raw: str, charset: str) -> str:
+    """The SMS text from `text=%b` (given to us as latin-1 code points = bytes)."""
+    data = raw.encode("latin-1")
+    charset = (charset or "UTF-8").upper()
+    if charset in ("UTF-16BE", "UTF-16", "UCS-2"):
+        return data.decode("utf-16-be", errors="replace")
+    return data.decode("utf-8" if charset in ("UTF-8", "") else charset, errors="replace")
+
+
+def read_mo(args: dict[str, str]) -> InboundMessage:
+    sender, text = args.get("from", ""), mo_text(args.get("text", ""), args.get("charset", ""))
+    sender = sender.encode("latin-1").decode("utf-8", errors="replace").strip()
+    if not clean_id(sender, 32):
+        raise ValueError("'from' is missing or not a usable sender")
+    message_id = args.get("id", "").strip()
+    if not clean_id(message_id):
+        # Kannel's %I is a UUID; without one, the same sender, time and text is the same SMS
+        message_id = f"{sender}:{args.get('ts', '')}:{hash(text) & 0xffffffff:x}"
+    return InboundMessage(NAME, message_id, "sms", sender, text.replace("\x00", ""))
+
+
+def make_blueprint(host: Host, settings) -> Blueprint:
+    bp = Blueprint(NAME, __name__)
+    secret = settings.kannel_mo_secret.encode()
+
+    def allowed(args) -> bool:
+        # constant-time compare: the secret must not leak through timing
+        return hmac.compare_digest(args.get("secret", "").encode("latin-1"), secret)
+
+    @bp.get("/webhooks/kannel/mo")
+    def mo():
+        args = _args()
+        if not allowed(args):
+            host.count("kannel.refused.secret")
+            return Response("forbidden", status=403, mimetype="text/plain")
+        try:
+            message = read_mo(args)
+        except ValueError as exc:
+            host.count("kannel.refused.bad_mo")
+            return Response(str(exc), status=400, mimetype="text/plain")
+        host.inbound(message)
+        return Response("", status=200, mimetype="text/plain")   # no reply through Kannel
+
+    @bp.get("/webhooks/kannel/dlr")
+    def dlr():
+        args = _args()
+        if not allowed(args):
+            host.count("kannel.refused.secret")
+            return Response("forbidden", status=403, mimetype="text/plain")
+        outbox, status = args.get("outbox", ""), args.get("status", "")
+        if not outbox.isdigit() or not status.isdigit():
+            return Response("'outbox' and 'status' must be numbers", status=400, mimetype="text/plain")
+        news = DLR_STATUS.get(int(status))
+        if news:
+            host.status(StatusReport(NAME, (provider_id(int(outbox)),), news))
+        else:
+            host.count(f"kannel.dlr.{status}")
+        return Response("ok", mimetype="text/plain")
+
+    return bp
+
+
+def provider_id(outbox_id: int) -> str:
+    return f"kannel-{outbox_id}"
+
+
+def sendsms_params(settings, message: OutboundMessage) -> dict[str, str]:
+    """The sendsms query for one outbox row (pure)."""
+    dlr_url = (f"{settings.public_url.rstrip('/')}/webhooks/kannel/dlr?secret={settings.kannel_mo_secret}"
+               f"&outbox={message.outbox_id}&status=%d&answer=%A")
+    params = {"username": settings.kannel_user or "", "password": settings.kannel_password or "",
+              "to": message.address, "text": message.text,
+              "dlr-mask": str(DLR_MASK), "dlr-url": dlr_url}
+    if settings.kannel_sender:
+        params["from"] = settings.kannel_sender
+    if message.encoding != "GSM-7":
+        params.update(coding="2", charset="UTF-8")   # else Kannel would send "?" for diacritics
+    return params
+
+
+class KannelChannel:
+    name = NAME
+
+    def __init__(self, settings, http=None):
+        self.settings = settings
+        self.http = http or requests.Session()
+
+    def parts(self, text: str) -> list[str]:
+        return [text]   # Kannel concatenates long SMS itself (our texts are 1-2 segments)
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        if not message.text:
+            raise Rejected("empty SMS")   # Kannel would send an empty message
+        try:
+            response = self.http.get(self.settings.kannel_sendsms_url, timeout=TIMEOUT,
+                                     params=sendsms_params(self.settings, message))
+        except requests.RequestException as exc:
+            raise RetryLater(f"Kannel unreachable: {type(exc).__name__}") from exc
+        accepted(response.status_code, response.text)
+        return SendResult(provider_message_id=provider_id(message.outbox_id))   # DLRs name it
+
+
+def accepted(status: int, body: str) -> None:
+    """202 "0: Accepted for delivery" or "3: Queued for later delivery"; else the error."""
+    if status == 202 or (status == 200 and body.strip()[:1] in ("0", "3")):
+        return
+    if status >= 500:
+        raise RetryLater(f"Kannel HTTP {status}: {body.strip()[:200]}")
+    raise Rejected(f"Kannel HTTP {status}: {body.strip()[:200]}")
+
+
+def make_channel(host: Host, settings) -> KannelChannel:
+    return KannelChannel(settings)
