@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flows import effects as fx
@@ -95,6 +95,34 @@ def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool
     return citizen, False
 
 
+def phone_owner(session, citizen: Citizen, effects) -> Citizen | None:
+    """Another registered citizen with the phone Zalo just confirmed for this one."""
+    phones = [e.changes["phone"] for e in effects
+              if isinstance(e, fx.SaveProfile) and e.changes.get("phone")]
+    if not phones:
+        return None
+    return session.scalars(select(Citizen).where(
+        Citizen.phone == phones[-1], Citizen.id != citizen.id,
+        Citizen.registered_at.is_not(None)).order_by(Citizen.id).limit(1)).first()
+
+
+def join(session, script, citizen: Citizen, owner: Citizen, message: InboundMessage,
+         now: datetime):
+    """Move this citizen's contacts to `owner` (known by the same phone, confirmed by
+    Zalo), drop the newer record, and tell the citizen where they are."""
+    log.info("citizen %s joins citizen %s by a Zalo-confirmed phone", citizen.id, owner.id)
+    session.execute(update(Contact).where(Contact.citizen_id == citizen.id)
+                    .values(citizen_id=owner.id))
+    session.flush()
+    session.execute(delete(Citizen).where(Citizen.id == citizen.id))
+    session.expire_all()
+    owner = session.get(Citizen, owner.id)
+    state, convo, _ = load_state(session, owner)
+    new_state, effects = step(script, state, Inbound("", message.channel, kind="linked"), now)
+    convo.position, convo.updated_at = new_state.position.to_json(), now
+    return owner, new_state, [e for e in effects if isinstance(e, fx.Send)]
+
+
 def reply_provider(settings, message: InboundMessage) -> str:
     """Replies go back the way the message came, unless CDHT_SMS_REPLY_GATEWAY picks
     another SMS gateway for replies."""
@@ -163,6 +191,9 @@ def receive(runtime, message: InboundMessage, now: datetime | None = None) -> In
         if not performer.deleted:
             convo.position = new_state.position.to_json()
             convo.updated_at = now
+        owner = phone_owner(session, citizen, effects) if message.kind == "profile" else None
+        if owner is not None:   # Zalo confirmed a number a registered citizen already has
+            citizen, new_state, sends = join(session, script, citizen, owner, message, now)
         # Address the citizen as they were known, even in the reply confirming deletion.
         known = state.profile if performer.deleted else new_state.profile
         recipient = Recipient(known.birth_year, known.target_group in runtime.pupil_groups(),

@@ -38,7 +38,8 @@ class Inbound:
     text: str
     channel: str              # "zalo" | "sms"
     phone: str | None = None  # the sender's own number (E.164) when the channel proves it (SMS)
-    kind: str = "text"        # "text", or an event: "follow", "evidence", "media", "profile"
+    kind: str = "text"        # "text", or an event: "follow", "evidence", "media", "profile",
+                              # "linked" (the host joined this contact to a known citizen)
     shared: Mapping[str, str] = field(default_factory=dict)   # "profile": name, phone shared
 
 

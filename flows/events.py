@@ -1,11 +1,13 @@
 """What the engine does with messages that are not typed replies: following the OA,
-a photo or file as proof (minh chứng), a sticker or a location, shared contact data.
+a photo or file as proof (minh chứng), a sticker or a location, shared contact data,
+and the host's news that this contact was linked to a citizen known by phone.
 None of them counts as a failed try at the open question.
 """
 
 import re
 
 from . import effects as fx
+from .handlers import continue_where_left
 from .phone import to_e164
 
 # "câu 3", "chỉ số 3", "số 3", or a caption that is only the number; not "lớp 5".
@@ -13,8 +15,15 @@ _QUESTION = re.compile(r"(?:^|\s)(?:cau|chi so|so)\s*(\d{1,2})(?:\s|$)|^(\d{1,2}
 
 
 def handle_event(turn) -> None:
-    {"follow": _follow, "evidence": _evidence, "media": _media,
-     "profile": _profile}[turn.inbound.kind](turn)
+    {"follow": _follow, "evidence": _evidence, "media": _media, "profile": _profile,
+     "linked": _linked}[turn.inbound.kind](turn)
+
+
+def _linked(turn) -> None:
+    """This contact now belongs to a citizen known by the same phone: say so, go on."""
+    turn.move(pending=None)
+    turn.say("contact.linked")
+    continue_where_left(turn)
 
 
 def _ask_open_question(turn) -> None:

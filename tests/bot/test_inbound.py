@@ -241,3 +241,20 @@ def test_an_open_read_never_holds_up_a_message(runtime):
         started = datetime.now(timezone.utc)
         say(runtime, "0912345678", "xin chao")
         assert datetime.now(timezone.utc) - started < timedelta(seconds=5)
+
+
+def test_a_phone_confirmed_by_zalo_joins_the_citizen_who_registered_it_by_sms(runtime):
+    say(runtime, "0912345678", *REGISTER, "1", "2")                  # by SMS: two answers
+    zalo = lambda text, **kw: InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-99", text, **kw)
+    for i, text in enumerate(["xin chao", "co"]):
+        receive(runtime, zalo(text), NOW + timedelta(minutes=1, seconds=i))
+    shared = zalo("", kind="profile", profile={"phone": "84912345678", "name": "Nguyen Van Tu"})
+    result = receive(runtime, shared, NOW + timedelta(minutes=2))
+    texts = [r.text for r in result.replies]
+    assert "đã được bác đăng ký trước đó" in texts[0]
+    assert texts[-1].startswith("Câu 3/10")                          # where the SMS left off
+    with runtime.db.read() as session:
+        citizens = session.scalars(select(Citizen)).all()
+        contacts = {c.channel: c.citizen_id for c in session.scalars(select(Contact))}
+    assert len(citizens) == 1 and contacts == {"sms": citizens[0].id, "zalo": citizens[0].id}
+    assert count(runtime, Answer) == 2
