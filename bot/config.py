@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from webhooks.registry import SMS_GATEWAYS
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'cdht.sqlite3'}"
 TRUE = {"1", "true", "yes", "on"}
@@ -57,16 +59,6 @@ class Settings:
     secret_key: str = "dev-only-change-me"  # CDHT_SECRET_KEY
     demo_password: str = "khuyenhoc-demo"   # CDHT_DEMO_PASSWORD: the seed-demo officer's
 
-    def sms_gateway(self, kind: str) -> str | None:
-        """Which SMS gateway sends a message of `kind`: the setting, else the only one
-        configured (None when there is none, or two and no setting)."""
-        chosen = self.sms_reply_gateway if kind == "reply" else self.sms_bulk_gateway
-        if chosen:
-            return chosen
-        configured = [name for name, on in (("kannel", self.kannel_sendsms_url),
-                                            ("smsgate", self.smsgate_url)) if on]
-        return configured[0] if len(configured) == 1 else None
-
     @property
     def workers_embedded(self) -> bool:
         if self.embedded_workers is not None:
@@ -76,8 +68,8 @@ class Settings:
     def check(self) -> "Settings":
         choices = {"zalo_signature": ("enforce", "log"),
                    "zalo_paid_window": ("allow", "deny", "replies"),
-                   "sms_reply_gateway": (None, "kannel", "smsgate"),
-                   "sms_bulk_gateway": (None, "kannel", "smsgate")}
+                   "sms_reply_gateway": (None, *SMS_GATEWAYS),
+                   "sms_bulk_gateway": (None, *SMS_GATEWAYS)}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 names = ", ".join(a for a in allowed if a)

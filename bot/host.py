@@ -51,5 +51,6 @@ def record_status(runtime, report: StatusReport, now: datetime) -> int:
                     row.seen_at = row.seen_at or at
             elif report.status == "failed" and row.status != "delivered":
                 row.status = "failed"
+                row.error = report.reason or row.error
             row.updated_at = now
         return len(rows)

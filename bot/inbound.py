@@ -22,12 +22,12 @@ from messages_vi.gsm import segments
 from messages_vi.render import TIMEZONE, Recipient
 from storage.models import Citizen, Contact, InboundEvent, Outbox
 from webhooks.contract import InboundMessage, InboundResult, Reply
+from webhooks.registry import PROVIDERS, SMS_GATEWAYS
 
 from .conversation import Effects, load_state
 
 log = logging.getLogger(__name__)
 REPLY_PRIORITY = 10
-SMS_GATEWAYS = ("kannel", "smsgate")
 
 
 def _insert(session):
@@ -123,11 +123,21 @@ def join(session, script, citizen: Citizen, owner: Citizen, message: InboundMess
     return owner, new_state, [e for e in effects if isinstance(e, fx.Send)]
 
 
+def sms_gateway(settings, kind: str) -> str | None:
+    """Which SMS gateway sends a message of `kind`: CDHT_SMS_REPLY_GATEWAY or
+    CDHT_SMS_BULK_GATEWAY, else the only one configured (None: none, or several)."""
+    chosen = settings.sms_reply_gateway if kind == "reply" else settings.sms_bulk_gateway
+    if chosen:
+        return chosen
+    configured = [name for name in SMS_GATEWAYS if PROVIDERS[name].configured(settings)]
+    return configured[0] if len(configured) == 1 else None
+
+
 def reply_provider(settings, message: InboundMessage) -> str:
     """Replies go back the way the message came, unless CDHT_SMS_REPLY_GATEWAY picks
     another SMS gateway for replies."""
     if message.channel == "sms" and message.provider in SMS_GATEWAYS:
-        return settings.sms_gateway("reply") or message.provider
+        return sms_gateway(settings, "reply") or message.provider
     return message.provider
 
 

@@ -58,6 +58,7 @@ class StatusReport:
     provider_message_ids: tuple[str, ...]
     status: str                   # "delivered" | "seen" | "failed"
     at: datetime | None = None
+    reason: str | None = None     # why it failed, as the provider said it
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ..contract import (Host, InboundMessage, OutboundMessage, Rejected, RetryLa
 from ..http import clean_id
 
 NAME = "kannel"
+SMS_GATEWAY = True
 TIMEOUT = 10
 log = logging.getLogger(__name__)
 # Kannel's DLR types (bits of dlr-mask): what each means for our outbox row.
@@ -93,7 +94,8 @@ def make_blueprint(host: Host, settings) -> Blueprint:
             return Response("'outbox' and 'status' must be numbers", status=400, mimetype="text/plain")
         news = DLR_STATUS.get(int(status))
         if news:
-            host.status(StatusReport(NAME, (provider_id(int(outbox)),), news))
+            reason = f"Kannel DLR {status}: {args.get('answer', '')}"[:200] if news == "failed" else None
+            host.status(StatusReport(NAME, (provider_id(int(outbox)),), news, reason=reason))
         else:
             host.count(f"kannel.dlr.{status}")
         return Response("ok", mimetype="text/plain")
