@@ -143,7 +143,7 @@ EVENTS = [
      envelope("sms:delivered", status_payload(None, deliveredAt="2024-06-22T15:46:11")),
      StatusReport("smsgate", ("cdht-41",), "delivered", None)),
     ("sms:failed", envelope("sms:failed", status_payload("failedAt", reason="RESULT_ERROR_GENERIC_FAILURE")),
-     StatusReport("smsgate", ("cdht-41",), "failed", AT)),
+     StatusReport("smsgate", ("cdht-41",), "failed", AT, reason="RESULT_ERROR_GENERIC_FAILURE")),
     ("sms:failed, a garbled failedAt", envelope("sms:failed", status_payload(None, failedAt="hôm qua")),
      StatusReport("smsgate", ("cdht-41",), "failed", None)),
     ("sms:sent", envelope("sms:sent", status_payload("sentAt", partsCount=1)), Ignored("sent")),

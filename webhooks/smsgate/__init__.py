@@ -127,10 +127,10 @@ def read(body: dict) -> InboundMessage | StatusReport | Ignored:
                           _text(payload.get("message"), "payload.message"))
 
 
-def failure_reason(body: dict) -> str:
+def failure_reason(body: dict) -> str | None:
     payload = body.get("payload") if isinstance(body.get("payload"), dict) else {}
     reason = payload.get("reason")
-    return reason[:200] if isinstance(reason, str) else "?"
+    return reason[:200] if isinstance(reason, str) and storable(reason) else None
 
 
 def make_blueprint(host: Host, settings) -> Blueprint:
