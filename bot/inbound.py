@@ -51,9 +51,15 @@ def sms_phone(channel: str, address: str) -> str | None:
 
 
 def normalise_address(message: InboundMessage) -> str:
-    if message.channel == "sms":
-        return to_e164(message.address) or message.address
-    return message.address
+    """SMS senders in E.164 (old eleven-digit numbers converted); a sender that is not a
+    Vietnamese phone number (a short code, a brand name) is kept as given."""
+    if message.channel != "sms":
+        return message.address
+    phone = to_e164(message.address)
+    if phone is None:
+        log.warning("SMS sender %r via %s is not a usable phone number; kept as given",
+                    message.address, message.provider)
+    return phone or message.address
 
 
 def record_event(session, message: InboundMessage, contact_id: int, now: datetime) -> int | None:
