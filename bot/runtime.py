@@ -58,6 +58,10 @@ class Runtime:
                              for name, provider in PROVIDERS.items() if provider.configured(settings)}
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
+        for name in ("sms_reply_gateway", "sms_bulk_gateway"):
+            chosen = getattr(settings, name)
+            if chosen and chosen not in self.channels:
+                raise ConfigError(f"CDHT_{name.upper()}={chosen} but that gateway is not configured")
         self.outbox_waiting = threading.Event()   # set after a commit that queued messages
         self._script: Script | None = None
         self._lock = threading.Lock()

@@ -193,3 +193,14 @@ def test_delivery_reports(make_app, status, expected):
 
 def test_without_kannel_settings_there_is_no_webhook(app):
     assert app.test_client().get(mo_url()).status_code == 404
+
+
+def test_a_secret_with_url_characters_survives_the_dlr_url():
+    settings = types.SimpleNamespace(**{**vars(SETTINGS), "kannel_mo_secret": "a&b c%"})
+    assert "secret=a%26b%20c%25&outbox=7" in sendsms_params(settings, outbound())["dlr-url"]
+
+
+def test_a_reply_gateway_that_is_not_configured_stops_the_start(make_app):
+    from bot.config import ConfigError
+    with pytest.raises(ConfigError, match="CDHT_SMS_REPLY_GATEWAY=smsgate"):
+        make_app(**KANNEL, sms_reply_gateway="smsgate")

@@ -9,9 +9,10 @@ Delivery reports come to `GET /webhooks/kannel/dlr?secret=…&outbox=<id>&status
 A wrong `secret` is 403 and nothing is stored.
 """
 
+import hashlib
 import hmac
 import logging
-from urllib.parse import parse_qsl, unquote_to_bytes
+from urllib.parse import parse_qsl, quote
 
 import requests
 from flask import Blueprint, Response, request
@@ -57,7 +58,8 @@ def read_mo(args: dict[str, str]) -> InboundMessage:
     message_id = args.get("id", "").strip()
     if not clean_id(message_id):
         # Kannel's %I is a UUID; without one, the same sender, time and text is the same SMS
-        message_id = f"{sender}:{args.get('ts', '')}:{hash(text) & 0xffffffff:x}"
+        digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+        message_id = f"{sender}:{args.get('ts', '')}:{digest}"
     return InboundMessage(NAME, message_id, "sms", sender, text.replace("\x00", ""))
 
 
@@ -109,7 +111,8 @@ def provider_id(outbox_id: int) -> str:
 
 def sendsms_params(settings, message: OutboundMessage) -> dict[str, str]:
     """The sendsms query for one outbox row (pure)."""
-    dlr_url = (f"{settings.public_url.rstrip('/')}/webhooks/kannel/dlr?secret={settings.kannel_mo_secret}"
+    dlr_url = (f"{settings.public_url.rstrip('/')}/webhooks/kannel/dlr?"
+               f"secret={quote(settings.kannel_mo_secret, safe='')}"
                f"&outbox={message.outbox_id}&status=%d&answer=%A")
     params = {"username": settings.kannel_user or "", "password": settings.kannel_password or "",
               "to": message.address, "text": message.text,
