@@ -39,10 +39,13 @@ def record_status(runtime, report: StatusReport, now: datetime) -> int:
     """Delivered / seen / failed news on our rows (idempotent: reports come again)."""
     at = report.at or now
     with runtime.db.transaction() as session:
+        ours = (Outbox.provider_message_id.in_(report.provider_message_ids)
+                | Outbox.id.in_(report.outbox_ids))
         rows = session.scalars(select(Outbox).where(
-            Outbox.provider == report.provider,
-            Outbox.provider_message_id.in_(report.provider_message_ids),
-            Outbox.status.in_(("sent", "delivered", "failed")))).all()
+            Outbox.provider == report.provider, ours,
+            # "sending": a fast gateway reports before the dispatcher records the send
+            Outbox.status.in_(("sending", "sent", "delivered", "failed")))
+            .with_for_update()).all()
         for row in rows:
             if report.status in ("delivered", "seen") and row.status != "failed":
                 row.status = "delivered"

@@ -56,11 +56,15 @@ def _record(runtime, outbox_id: int, now: datetime, retry: bool = False, hold: b
     """Store a send's outcome; `retry` queues it again after the backoff for its attempt;
     `contact` is what the provider said about the contact ("not_follower", "blocked")."""
     with runtime.db.transaction() as session:
-        row = session.get(Outbox, outbox_id)
+        # locked: a delivery report for this row may be committing at this very moment
+        row = session.get(Outbox, outbox_id, with_for_update=True)
         if contact and row.contact_id:
             session.get(Contact, row.contact_id).status = contact
+        news = row.status   # a delivery report may have come while we were sending
         for key, value in values.items():
             setattr(row, key, value)
+        if values.get("status") == "sent" and news in ("delivered", "failed"):
+            row.status = news
         row.updated_at = now
         if retry:   # `hold`: the fault is ours (no token yet), so the message waits for us
             give_up = not hold and row.attempts >= runtime.settings.max_attempts

@@ -59,6 +59,9 @@ class StatusReport:
     status: str                   # "delivered" | "seen" | "failed"
     at: datetime | None = None
     reason: str | None = None     # why it failed, as the provider said it
+    # Our own outbox ids, when the provider echoes them (Kannel's dlr-url): news can then
+    # arrive before the send is even recorded.
+    outbox_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

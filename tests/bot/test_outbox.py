@@ -212,3 +212,17 @@ def test_a_row_taken_over_while_waiting_in_a_batch_is_not_sent_twice(runtime, fa
     later = NOW + timedelta(minutes=6)                        # the batch ran long: stale
     assert len(claim_due(runtime, later, 10)) == 1            # another worker takes it over
     assert not still_ours(runtime, outbox_id, attempts, later)
+
+
+def test_a_delivery_report_faster_than_the_send_record_is_kept(runtime, fake):
+    """Kannel reports "delivered" while sendsms has not even answered yet."""
+    from bot.host import record_status
+    from bot.outbox import claim_due, send_one
+    from webhooks.contract import StatusReport
+    outbox_id = queue(runtime)
+    [(provider, _, message)] = claim_due(runtime, NOW, 10)            # status "sending"
+    report = StatusReport("fake", (), "delivered", NOW, outbox_ids=(outbox_id,))
+    assert record_status(runtime, report, NOW) == 1
+    send_one(runtime, provider, message, NOW)                          # now the send returns
+    row = load(runtime, outbox_id)
+    assert (row.status, row.delivered_at, row.sent_at) == ("delivered", NOW, NOW)

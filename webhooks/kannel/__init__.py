@@ -97,7 +97,8 @@ def make_blueprint(host: Host, settings) -> Blueprint:
         news = DLR_STATUS.get(int(status))
         if news:
             reason = f"Kannel DLR {status}: {args.get('answer', '')}"[:200] if news == "failed" else None
-            host.status(StatusReport(NAME, (provider_id(int(outbox)),), news, reason=reason))
+            host.status(StatusReport(NAME, (provider_id(int(outbox)),), news, reason=reason,
+                                     outbox_ids=(int(outbox),)))
         else:
             host.count(f"kannel.dlr.{status}")
         return Response("ok", mimetype="text/plain")

@@ -118,9 +118,11 @@ def read(body: dict) -> InboundMessage | StatusReport | Ignored:
         raise BadEvent("'payload' is missing or not an object")
     if event in STATUS:
         status, stamp = STATUS[event]
-        return StatusReport(NAME, (_id(payload.get("messageId"), "payload.messageId"),), status,
-                            _at(payload.get(stamp)),
-                            reason=failure_reason(body) if status == "failed" else None)
+        message_id = _id(payload.get("messageId"), "payload.messageId")
+        ours = message_id.removeprefix("cdht-")   # the id we gave it: our outbox id
+        return StatusReport(NAME, (message_id,), status, _at(payload.get(stamp)),
+                            reason=failure_reason(body) if status == "failed" else None,
+                            outbox_ids=(int(ours),) if ours.isdigit() and ours != message_id else ())
     sender = payload.get("sender") or payload.get("phoneNumber")   # phoneNumber: deprecated
     sender = sender.strip() if isinstance(sender, str) else sender
     return InboundMessage(NAME, _id(body.get("id"), "id"), "sms", _id(sender, "payload.sender", 32),
