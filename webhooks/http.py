@@ -2,8 +2,9 @@
 
 import json
 import re
+from dataclasses import dataclass
 
-from flask import request
+from flask import jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 MAX_BODY = 64 * 1024
@@ -48,3 +49,32 @@ def storable(value: str) -> bool:
 def clean_id(value: str, max_len: int = 128) -> bool:
     """Fit to be a stored id or address: short, no control characters, valid Unicode."""
     return 0 < len(value) <= max_len and not _CONTROL.search(value) and storable(value)
+
+
+class BadEvent(ValueError):
+    """A provider's event lacks a field we need: 400 naming it, nothing stored."""
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str   # counted as "<provider>.ignored.<reason>"
+
+
+def hand_over(host, provider: str, read, body):
+    """Read a provider's event with `read(body)` and hand it to the host: 400 for a bad
+    event, 200 for one we ignore (counted), else the host's inbound or status answer."""
+    from .contract import InboundMessage, StatusReport   # contract has no Flask; keep it so
+    try:
+        item = read(body)
+    except BadEvent as exc:
+        host.count(f"{provider}.refused.bad_event")
+        return jsonify(error=str(exc)), 400
+    if isinstance(item, Ignored):
+        host.count(f"{provider}.ignored.{item.reason}")
+        return jsonify(ok=True, ignored=item.reason)
+    if isinstance(item, StatusReport):
+        if item.status == "failed":
+            host.count(f"{provider}.failed")
+        return jsonify(ok=True, updated=host.status(item))
+    assert isinstance(item, InboundMessage)
+    return jsonify(ok=True, duplicate=host.inbound(item).duplicate)

@@ -32,7 +32,8 @@ from flask import Blueprint, jsonify, request
 
 from ..contract import (Host, InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult,
                         StatusReport)
-from ..http import BodyTooLarge, clean_id, json_or_none, read_body, storable
+from ..http import (BadEvent, BodyTooLarge, Ignored, clean_id, hand_over, json_or_none, read_body,
+                    storable)
 
 NAME = "smsgate"
 SMS_GATEWAY = True   # replies and bulk SMS may be routed here (CDHT_SMS_*_GATEWAY)
@@ -72,15 +73,6 @@ def check_signature(raw: bytes, signature: str | None, timestamp: str | None, ke
 
 
 # --- reading events ---------------------------------------------------------------------------
-
-class BadEvent(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Ignored:
-    reason: str   # counted as "smsgate.ignored.<reason>"
-
 
 def _text(value, field: str) -> str:
     if not isinstance(value, str):
@@ -156,21 +148,7 @@ def make_blueprint(host: Host, settings) -> Blueprint:
         if not isinstance(body, dict):
             host.count("smsgate.refused.not_json")
             return jsonify(error="body must be a JSON object"), 400
-        try:
-            item = read(body)
-        except BadEvent as exc:
-            host.count("smsgate.refused.bad_event")
-            return jsonify(error=str(exc)), 400
-        if isinstance(item, Ignored):
-            host.count(f"smsgate.ignored.{item.reason}")
-            return jsonify(ok=True, ignored=item.reason)
-        if isinstance(item, StatusReport):
-            if item.status == "failed":
-                host.count("smsgate.failed")
-                log.warning("SMSGate could not send %s: %r", item.provider_message_ids[0],
-                            failure_reason(body))
-            return jsonify(ok=True, updated=host.status(item))
-        return jsonify(ok=True, duplicate=host.inbound(item).duplicate)
+        return hand_over(host, NAME, read, body)
 
     return bp
 

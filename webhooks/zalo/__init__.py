@@ -12,10 +12,10 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from ..contract import Host, InboundMessage, StatusReport
-from ..http import BodyTooLarge, json_or_none, read_body
+from ..contract import Host
+from ..http import BodyTooLarge, hand_over, json_or_none, read_body
 from .channel import ZaloChannel
-from .events import NAME, BadEvent, Ignored, read
+from .events import NAME, read
 from .signature import verify
 
 log = logging.getLogger(__name__)
@@ -67,19 +67,7 @@ def make_blueprint(host: Host, settings) -> Blueprint:
                 log.info("Zalo signatures match with the %s as first term", matched)
         if request.headers.get("num_retry"):   # often dropped by proxies (an underscore)
             log.info("Zalo %s event, retry %s", event, request.headers["num_retry"])
-        try:
-            item = read(body)
-        except BadEvent as exc:
-            host.count("zalo.refused.bad_event")
-            return jsonify(error=str(exc)), 400
-        if isinstance(item, Ignored):
-            host.count(f"zalo.ignored.{item.reason}")
-            return jsonify(ok=True, ignored=item.reason)
-        if isinstance(item, StatusReport):
-            return jsonify(ok=True, updated=host.status(item))
-        assert isinstance(item, InboundMessage)
-        result = host.inbound(item)
-        return jsonify(ok=True, duplicate=result.duplicate)
+        return hand_over(host, NAME, read, body)
 
     return bp
 

@@ -9,25 +9,15 @@
 Ids stay strings (they can be 19 digits).
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..contract import Attachment, InboundMessage, StatusReport
-from ..http import clean_id, storable
+from ..http import BadEvent, Ignored, clean_id, storable
 
 NAME = "zalo"
 EVIDENCE = {"user_send_image": "image", "user_send_file": "file"}
 UNREADABLE = {"user_send_sticker", "user_send_gif", "user_send_location", "user_send_link",
               "user_send_audio", "user_send_video", "user_send_business_card"}
-
-
-class BadEvent(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Ignored:
-    reason: str   # counted as "zalo.ignored.<reason>"
 
 
 def _text(value, field: str, required: bool = True) -> str:
