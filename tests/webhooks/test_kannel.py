@@ -204,3 +204,8 @@ def test_a_reply_gateway_that_is_not_configured_stops_the_start(make_app):
     from bot.config import ConfigError
     with pytest.raises(ConfigError, match="CDHT_SMS_REPLY_GATEWAY=smsgate"):
         make_app(**KANNEL, sms_reply_gateway="smsgate")
+
+
+def test_an_unknown_charset_is_read_as_utf8_not_a_crash():
+    assert mo_text(latin1("Có"), "X-UNKNOWN") == "Có"
+    assert mo_text(latin1("Có", "cp1252"), "WINDOWS-1252") == "Có"

@@ -43,11 +43,14 @@ def _args() -> dict[str, str]:
 
 def mo_text(raw: str, charset: str) -> str:
     """The SMS text from `text=%b` (given to us as latin-1 code points = bytes)."""
-    data = raw.encode("latin-1")
+    data = raw.encode("latin-1", errors="replace")
     charset = (charset or "UTF-8").upper()
     if charset in ("UTF-16BE", "UTF-16", "UCS-2"):
         return data.decode("utf-16-be", errors="replace")
-    return data.decode("utf-8" if charset in ("UTF-8", "") else charset, errors="replace")
+    try:
+        return data.decode(charset, errors="replace")
+    except LookupError:   # a charset Python does not know: read it as UTF-8
+        return data.decode("utf-8", errors="replace")
 
 
 def read_mo(args: dict[str, str]) -> InboundMessage:
