@@ -28,7 +28,8 @@ def load_state(session, citizen: Citizen) -> tuple[State, ConversationSession, A
     profile = Profile(
         name=citizen.name, birth_year=citizen.birth_year,
         unit_code=citizen.unit.code if citizen.unit else None,
-        target_group=citizen.target_group, phone=citizen.phone, consent=citizen.consent,
+        target_group=citizen.target_group, phone=citizen.phone,
+        phone_verified=citizen.phone_verified, consent=citizen.consent,
         opted_out=citizen.opted_out, registered=citizen.registered_at is not None)
     view = None
     row = latest_assessment(session, citizen.id)

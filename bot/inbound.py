@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flows import effects as fx
@@ -20,7 +20,7 @@ from flows.engine import Inbound, step
 from flows.phone import to_e164
 from messages_vi.gsm import segments
 from messages_vi.render import TIMEZONE, Recipient
-from storage.models import Citizen, Contact, InboundEvent, Outbox
+from storage.models import Answer, Assessment, Citizen, Contact, InboundEvent, Outbox
 from webhooks.contract import InboundMessage, InboundResult, Reply
 from webhooks.registry import PROVIDERS, SMS_GATEWAYS
 
@@ -47,17 +47,18 @@ def clean(message: InboundMessage) -> InboundMessage:
 
 def sms_phone(channel: str, address: str) -> str | None:
     """The sender's own number, when the channel proves it (an SMS from a real number)."""
-    return address if channel == "sms" and address.startswith("+") else None
+    return address if channel == "sms" and to_e164(address) == address else None
 
 
 def normalise_address(message: InboundMessage) -> str:
     """SMS senders in E.164 (old eleven-digit numbers converted); a sender that is not a
-    Vietnamese phone number (a short code, a brand name) is kept as given."""
+    Vietnamese phone number (a short code, a brand name) is kept as given (and, from a
+    real gateway, not answered)."""
     if message.channel != "sms":
         return message.address
     phone = to_e164(message.address)
     if phone is None:
-        log.warning("SMS sender %r via %s is not a usable phone number; kept as given",
+        log.warning("SMS sender %r via %s is not a usable phone number: not answered",
                     message.address, message.provider)
     return phone or message.address
 
@@ -88,6 +89,7 @@ def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool
     phone = sms_phone(contact.channel, contact.address)
     if phone:
         owners = session.scalars(select(Citizen).where(Citizen.phone == phone,
+                                                       Citizen.phone_verified.is_(True),
                                                        Citizen.registered_at.is_not(None))
                                  .limit(2)).all()
         if len(owners) == 1:
@@ -107,9 +109,14 @@ def phone_owner(session, citizen: Citizen, effects) -> Citizen | None:
               if isinstance(e, fx.SaveProfile) and e.changes.get("phone")]
     if not phones:
         return None
-    return session.scalars(select(Citizen).where(
-        Citizen.phone == phones[-1], Citizen.id != citizen.id,
-        Citizen.registered_at.is_not(None)).order_by(Citizen.id).limit(1)).first()
+    owners = session.scalars(select(Citizen).where(
+        Citizen.phone == phones[-1], Citizen.id != citizen.id, Citizen.phone_verified.is_(True),
+        Citizen.registered_at.is_not(None)).limit(2)).all()
+    if len(owners) != 1 or session.scalar(       # never two candidates, never lose answers
+            select(func.count()).select_from(Answer).join(Assessment)
+            .where(Assessment.citizen_id == citizen.id)):
+        return None
+    return owners[0]
 
 
 def join(session, script, citizen: Citizen, owner: Citizen, message: InboundMessage,
@@ -122,7 +129,7 @@ def join(session, script, citizen: Citizen, owner: Citizen, message: InboundMess
     session.flush()
     session.execute(delete(Citizen).where(Citizen.id == citizen.id))
     session.expire_all()
-    owner = session.get(Citizen, owner.id)
+    owner = session.get(Citizen, owner.id, with_for_update=True)   # its own SMS may be in flight
     state, convo, _ = load_state(session, owner)
     new_state, effects = step(script, state, Inbound("", message.channel, kind="linked"), now)
     convo.position, convo.updated_at = new_state.position.to_json(), now
@@ -178,6 +185,11 @@ def receive(runtime, message: InboundMessage, now: datetime | None = None) -> In
     message = clean(message)
     script = runtime.script()
     address = normalise_address(message)
+    if message.provider in SMS_GATEWAYS and sms_phone(message.channel, address) is None:
+        # a short code, a brand name, an operator's robot: never answered (it could cost
+        # money or start two robots talking), never a citizen
+        runtime.host.count(f"{message.provider}.ignored.not_a_phone")
+        return InboundResult(duplicate=False)
     with runtime.db.transaction() as session:
         contact = lock_contact(session, message.channel, address, now)
         event_id = record_event(session, message, contact.id, now)

@@ -321,7 +321,10 @@ class Turn:
         elif step.store:
             options = self.options(step)
             stored = options[value - 1].value if options and step.type == "choice" else value
-            self.emit(fx.SaveProfile({step.store: stored}))
+            changes = {step.store: stored}
+            if step.type == "phone":
+                changes["phone_verified"] = False   # typed, not proven: never used to link
+            self.emit(fx.SaveProfile(changes))
         self.advance(flow, step, value)
 
     def consent(self, granted: bool) -> None:
@@ -329,9 +332,9 @@ class Turn:
         message brought (a poster's unit code); a yes keeps the number they write from."""
         self.emit(fx.RecordConsent("data", granted))
         if not granted:
-            self.emit(fx.SaveProfile({"unit_code": None, "phone": None}))
+            self.emit(fx.SaveProfile({"unit_code": None, "phone": None, "phone_verified": False}))
         elif self.inbound.phone and not self.state.profile.phone:
-            self.emit(fx.SaveProfile({"phone": self.inbound.phone}))
+            self.emit(fx.SaveProfile({"phone": self.inbound.phone, "phone_verified": True}))
 
     def advance(self, flow: Flow, step: Step, value) -> None:
         if extra := step.say.get(str(value)):

@@ -80,8 +80,8 @@ def _profile(turn) -> None:
         return                       # nothing is kept before consent
     changes = {}
     phone = to_e164(turn.inbound.shared.get("phone", ""))
-    if phone and phone != turn.state.profile.phone:
-        changes["phone"] = phone
+    if phone and (phone != turn.state.profile.phone or not turn.state.profile.phone_verified):
+        changes.update(phone=phone, phone_verified=True)   # Zalo confirmed it
     name = (turn.inbound.shared.get("name") or "").strip()
     if name and not turn.state.profile.name:
         changes["name"] = name[:100]

@@ -47,6 +47,7 @@ class Profile:
     unit_code: str | None = None
     target_group: str | None = None
     phone: str | None = None        # E.164
+    phone_verified: bool = False    # proven by the channel: an SMS from it, or Zalo's confirmation
     consent: bool | None = None     # Decree 13/2023 consent to processing
     opted_out: bool = False         # no announcements or reminders
     registered: bool = False

@@ -62,6 +62,8 @@ class Citizen(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     target_group: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    # proven by the channel (an SMS from it, Zalo's confirmation); only these link contacts
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     consent: Mapped[bool | None] = mapped_column(Boolean)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime | None]

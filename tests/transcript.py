@@ -7,6 +7,7 @@
     <~ Cau 3/10             the next reply contains this
       1. Thường xuyên       (indented lines continue the reply above, after a line break)
     @ +15d                  time passes (d, h, m)
+    % profile phone=849…    the citizen shares data through Zalo (user_submit_info)
     ! restart               a new app on the same database (a process restart)
     ! dispatch              run the outbox dispatcher once
     = {"total": 79}         the citizen's latest exported assessment contains these fields
@@ -81,6 +82,15 @@ def run_transcript(text: str, make_app, name: str = "transcript") -> None:
             ok = got == rest if tag == "<" else rest in got
             if not ok:
                 raise TranscriptError(f"{where}: after {sent_line!r}\n  expected {tag} {rest}\n  got        {got}")
+        elif tag == "%":
+            check_done()   # "% profile phone=84912345678 name=…": Zalo's user_submit_info
+            kind, *pairs = rest.split()
+            shared = dict(pair.split("=", 1) for pair in pairs)
+            message = InboundMessage("console", uuid.uuid4().hex, channel, sender, "", kind=kind,
+                                     profile=shared)
+            sent_line = line
+            pending = [r.text for r in receive(app.extensions["cdht"], message, now).replies]
+            now += timedelta(seconds=20)
         elif tag == "@":
             match = _DELTA.match(rest.strip())
             amount, unit = int(match.group(1)), match.group(2)

@@ -139,14 +139,29 @@ def test_delete_removes_the_citizen_and_redacts_sent_texts(runtime):
         assert not any("Nguyen Van Tu" in o.text for o in session.scalars(select(Outbox)))
 
 
-def test_an_sms_number_joins_the_citizen_who_gave_it_on_zalo(runtime):
-    zalo = lambda text: InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-77", text)
+def _zalo_registered_with_typed_phone(runtime):
+    zalo = lambda text, **kw: InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-77", text, **kw)
     for i, text in enumerate(["xin chao", "co", "Vu Thi Hue", "1960", "tien lu", "1", "0912 345 678", "1"]):
         receive(runtime, zalo(text), NOW + timedelta(seconds=i))
+    return zalo
+
+
+def test_an_sms_number_joins_the_citizen_whose_number_zalo_confirmed(runtime):
+    zalo = _zalo_registered_with_typed_phone(runtime)
+    receive(runtime, zalo("", kind="profile", profile={"phone": "84912345678"}), NOW + timedelta(minutes=1))
     result = say(runtime, "+84912345678", "2", now=NOW + timedelta(days=1))
     assert "da duoc bac dang ky" in result.replies[0].text.lower()
     assert count(runtime, Citizen) == 1
     assert count(runtime, Answer) == 2
+
+
+def test_a_typed_number_never_links_channels(runtime):
+    """Whoever types someone else's number on Zalo must not see that person's answers
+    (nor let them see hers): only numbers a channel proves link contacts."""
+    _zalo_registered_with_typed_phone(runtime)
+    result = say(runtime, "+84912345678", "DIEM", now=NOW + timedelta(days=1))
+    assert result.replies[0].text == "Ong/ba chua tra loi cau nao nen chua co diem."   # not hers
+    assert count(runtime, Citizen) == 2
 
 
 def test_the_app_refuses_to_score_against_a_set_it_no_longer_has(make_app, runtime):
@@ -176,6 +191,9 @@ def test_one_citizen_on_two_channels_at_once_is_serialised(runtime):
     zalo = lambda text: InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-88", text)
     for i, text in enumerate(["xin chao", "co", "Vu Thi Hue", "1960", "tien lu", "1", "0912 345 678"]):
         receive(runtime, zalo(text), NOW + timedelta(seconds=i))
+    confirmed = InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-88", "", kind="profile",
+                               profile={"phone": "84912345678"})
+    receive(runtime, confirmed, NOW + timedelta(seconds=30))             # Zalo confirms it
     say(runtime, "+84912345678", "1", now=NOW + timedelta(minutes=1))   # links the number
     later = NOW + timedelta(minutes=2)
     _together([lambda: receive(runtime, zalo("2"), later),

@@ -150,7 +150,7 @@ def test_new_year_starts_a_new_assessment():
 def test_a_no_to_consent_erases_what_the_first_message_brought():
     state, effects = talk(State(), "DK 12364", "khong", channel="sms")
     assert fx.RecordConsent("data", False) in effects
-    assert fx.SaveProfile({"unit_code": None, "phone": None}) in effects
+    assert fx.SaveProfile({"unit_code": None, "phone": None, "phone_verified": False}) in effects
     assert state.profile.unit_code is None
 
 
@@ -158,7 +158,7 @@ def test_the_sms_number_is_kept_only_after_consent():
     state, _ = step(SCRIPT, State(), Inbound("DK 12364", "sms", phone="+84912345678"), NOW)
     assert state.profile.phone is None
     state, effects = step(SCRIPT, state, Inbound("co", "sms", phone="+84912345678"), NOW)
-    assert fx.SaveProfile({"phone": "+84912345678"}) in effects
+    assert fx.SaveProfile({"phone": "+84912345678", "phone_verified": True}) in effects
 
 
 def test_a_group_missing_from_a_new_criteria_set_is_asked_again():

@@ -88,7 +88,7 @@ def test_sendsms_params_for_ucs2_text():
 ANSWERS = [
     ("accepted", 202, "0: Accepted for delivery", None),
     ("queued (SMSC down)", 202, "3: Queued for later delivery", None),
-    ("wrong password", 403, "Authorization failed for sendsms", Rejected),
+    ("wrong password", 403, "Authorization failed for sendsms", RetryLater),
     ("bad number", 400, "Number(s) has/have been denied", Rejected),
     ("server error", 503, "", RetryLater),
 ]
@@ -209,3 +209,30 @@ def test_a_reply_gateway_that_is_not_configured_stops_the_start(make_app):
 def test_an_unknown_charset_is_read_as_utf8_not_a_crash():
     assert mo_text(latin1("Có"), "X-UNKNOWN") == "Có"
     assert mo_text(latin1("Có", "cp1252"), "WINDOWS-1252") == "Có"
+
+
+@pytest.mark.parametrize("sender", ["9029", "VIETTEL", "+84123"], ids=["short code", "brand name", "junk number"])
+def test_a_sender_that_is_not_a_phone_is_never_answered(make_app, sender):
+    app = make_app(**KANNEL)
+    runtime = app.extensions["cdht"]
+    assert app.test_client().get(mo_url(sender=sender)).status_code == 200
+    assert count(runtime, Outbox) == 0 and count(runtime, Contact) == 0
+
+
+@pytest.mark.parametrize("query", ["outbox=%C2%B2&status=1", "outbox=1&status=%C2%B9",
+                                   "outbox=99999999999999999999999&status=1"],
+                         ids=["superscript outbox", "superscript status", "huge outbox"])
+def test_odd_dlr_numbers_are_a_400_not_a_500(app, make_app, query):
+    app = make_app(**KANNEL)
+    assert app.test_client().get(f"/webhooks/kannel/dlr?secret={SECRET}&{query}").status_code == 400
+
+
+def test_mo_ids_without_kannel_id_or_time_are_never_taken_for_retries():
+    args = {"from": "0912345678", "text": "1"}
+    assert read_mo(args).external_id != read_mo(args).external_id
+
+
+def test_a_refused_login_waits_for_the_fix():
+    with pytest.raises(RetryLater) as caught:
+        accepted(403, "Authorization failed for sendsms")
+    assert caught.value.hold

@@ -12,6 +12,7 @@ A wrong `secret` is 403 and nothing is stored.
 import hashlib
 import hmac
 import logging
+import uuid
 from urllib.parse import parse_qsl, quote
 
 import requests
@@ -49,7 +50,7 @@ def mo_text(raw: str, charset: str) -> str:
         return data.decode("utf-16-be", errors="replace")
     try:
         return data.decode(charset, errors="replace")
-    except LookupError:   # a charset Python does not know: read it as UTF-8
+    except (LookupError, UnicodeError):   # a charset Python does not know: read it as UTF-8
         return data.decode("utf-8", errors="replace")
 
 
@@ -58,12 +59,19 @@ def read_mo(args: dict[str, str]) -> InboundMessage:
     sender = sender.encode("latin-1").decode("utf-8", errors="replace").strip()
     if not clean_id(sender, 32):
         raise ValueError("'from' is missing or not a usable sender")
-    message_id = args.get("id", "").strip()
+    message_id, stamp = args.get("id", "").strip(), args.get("ts", "").strip()[:20]
     if not clean_id(message_id):
-        # Kannel's %I is a UUID; without one, the same sender, time and text is the same SMS
-        digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
-        message_id = f"{sender}:{args.get('ts', '')}:{digest}"
+        if not stamp:   # nothing to tell a retry from a new SMS: take it as new, never drop it
+            message_id = f"no-id:{uuid.uuid4().hex}"
+        else:           # the same sender, time and text is the same SMS
+            digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+            message_id = f"{sender}:{stamp}:{digest}"
     return InboundMessage(NAME, message_id, "sms", sender, text.replace("\x00", ""))
+
+
+def _small_number(text: str) -> bool:
+    """ASCII digits that fit a database integer ("²" is a digit to str.isdigit)."""
+    return text.isascii() and text.isdigit() and int(text) < 2**63
 
 
 def make_blueprint(host: Host, settings) -> Blueprint:
@@ -95,7 +103,7 @@ def make_blueprint(host: Host, settings) -> Blueprint:
             host.count("kannel.refused.secret")
             return Response("forbidden", status=403, mimetype="text/plain")
         outbox, status = args.get("outbox", ""), args.get("status", "")
-        if not outbox.isdigit() or not status.isdigit():
+        if not (_small_number(outbox) and _small_number(status)):
             return Response("'outbox' and 'status' must be numbers", status=400, mimetype="text/plain")
         news = DLR_STATUS.get(int(status))
         if news:
@@ -156,6 +164,8 @@ def accepted(status: int, body: str) -> None:
         return
     if status >= 500:
         raise RetryLater(f"Kannel HTTP {status}: {body.strip()[:200]}")
+    if status in (401, 403):   # our user, password or allowed IP: wait for the fix
+        raise RetryLater(f"Kannel refused our sendsms login (HTTP {status})", hold=True)
     raise Rejected(f"Kannel HTTP {status}: {body.strip()[:200]}")
 
 

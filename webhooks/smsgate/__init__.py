@@ -25,7 +25,7 @@ import hmac
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import requests
 from flask import Blueprint, jsonify, request
@@ -92,7 +92,9 @@ def _at(value) -> datetime | None:
     """The device's local time with its offset ("2024-06-22T15:46:11.000+07:00")."""
     try:
         at = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
+        if at and at.tzinfo:
+            at.astimezone(timezone.utc)   # year 1 or 9999 with an offset overflows here
+    except (ValueError, OverflowError):
         return None
     return at if at and at.tzinfo else None
 
@@ -112,9 +114,10 @@ def read(body: dict) -> InboundMessage | StatusReport | Ignored:
         status, stamp = STATUS[event]
         message_id = _id(payload.get("messageId"), "payload.messageId")
         ours = message_id.removeprefix("cdht-")   # the id we gave it: our outbox id
+        is_ours = ours != message_id and ours.isascii() and ours.isdigit() and int(ours) < 2**63
         return StatusReport(NAME, (message_id,), status, _at(payload.get(stamp)),
                             reason=failure_reason(body) if status == "failed" else None,
-                            outbox_ids=(int(ours),) if ours.isdigit() and ours != message_id else ())
+                            outbox_ids=(int(ours),) if is_ours else ())
     sender = payload.get("sender") or payload.get("phoneNumber")   # phoneNumber: deprecated
     sender = sender.strip() if isinstance(sender, str) else sender
     return InboundMessage(NAME, _id(body.get("id"), "id"), "sms", _id(sender, "payload.sender", 32),

@@ -1,4 +1,4 @@
-"""zalo channel
+"""zalo channel, SMS gateways
 
 Revision ID: 0002
 Revises: 0001
@@ -59,6 +59,9 @@ def upgrade() -> None:
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.String(length=16), server_default='active', nullable=False))
 
+    with op.batch_alter_table('citizens', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('phone_verified', sa.Boolean(), server_default='0', nullable=False))
+
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('seen_at', sa.DateTime(timezone=True), nullable=True))
@@ -72,6 +75,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_provider_message_id'))
         batch_op.drop_column('seen_at')
         batch_op.drop_column('delivered_at')
+
+    with op.batch_alter_table('citizens', schema=None) as batch_op:
+        batch_op.drop_column('phone_verified')
 
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_column('status')
