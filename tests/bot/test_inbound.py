@@ -5,13 +5,14 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import bot.inbound
 from bot.inbound import receive
 from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact, InboundEvent,
                             Outbox)
 from webhooks.contract import InboundMessage
+from tests.helpers import count
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
 REGISTER = ["DK 12364", "co", "Nguyen Van Tu", "1956", "1"]
@@ -27,10 +28,6 @@ def say(runtime, sender, *texts, now=NOW):
         result = receive(runtime, sms(sender, text), now + timedelta(seconds=i))
     return result
 
-
-def count(runtime, model, *where):
-    with runtime.db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_a_retried_delivery_is_processed_once(runtime):

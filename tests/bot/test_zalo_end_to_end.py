@@ -12,6 +12,7 @@ from bot.export import assessment_rows
 from bot.outbox import dispatch_due
 from storage.models import Answer, InboundEvent, Outbox, ProviderToken
 from tests.fake_zalo import FakeZalo, zalo_settings
+from tests.helpers import count
 
 USER = "5870000000000000123"   # 19 digits: ids stay strings
 
@@ -30,10 +31,6 @@ def zalo(make_app):
         finally:
             server.shutdown()
 
-
-def count(runtime, model):
-    with runtime.db.read() as session:
-        return session.scalar(select(func.count()).select_from(model))
 
 
 def test_a_citizen_from_follow_to_result(zalo):

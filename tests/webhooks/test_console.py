@@ -4,12 +4,13 @@ import json
 import unicodedata
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.models import Answer, Citizen, InboundEvent, Outbox
 from webhooks.console import BadRequest, parse
 from webhooks.http import MAX_BODY
 from webhooks.contract import InboundMessage
+from tests.helpers import count
 
 # GSM 03.38, written out here rather than imported, so the check does not trust the code it checks.
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -108,10 +109,6 @@ def test_odd_bodies_get_a_400_not_a_500(app, raw):
 def post(client, body, **kwargs):
     return client.post("/webhooks/console", json=body, **kwargs)
 
-
-def count(runtime, model, *where) -> int:
-    with runtime.db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.mark.parametrize("channel, sender", [("zalo", "zalo-user-1"), ("sms", "0912345678")],

@@ -7,11 +7,12 @@ from urllib.parse import quote, quote_from_bytes
 import pytest
 import responses
 from responses import matchers
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.models import Contact, InboundEvent, Outbox
 from webhooks.contract import OutboundMessage, Rejected, RetryLater
 from webhooks.kannel import KannelChannel, accepted, mo_text, provider_id, read_mo, sendsms_params
+from tests.helpers import count
 
 SECRET = "s3cret"
 SENDSMS = "http://kannel.test:13013/cgi-bin/sendsms"
@@ -126,10 +127,6 @@ def mo_url(secret=SECRET, sender="01689123456", text="DK 12364", msg_id="k-1") -
     return (f"/webhooks/kannel/mo?secret={secret}&from={quote(sender)}&to=8088&text={quote(text)}"
             f"&coding=0&charset=UTF-8&id={msg_id}&ts=1795327748")
 
-
-def count(runtime, model, *where) -> int:
-    with runtime.db.read() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_an_mo_is_answered_empty_and_replies_wait_in_the_outbox(make_app):

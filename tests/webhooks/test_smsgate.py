@@ -14,15 +14,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 import responses
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.outbox import dispatch_due
-from storage.models import Citizen, Contact, InboundEvent, Outbox
+from storage.models import Contact, InboundEvent, Outbox
 from webhooks.contract import InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult, StatusReport
 from webhooks.http import MAX_BODY
 from webhooks.registry import SMS_GATEWAYS
 from webhooks.smsgate import (BadEvent, HttpRequest, Ignored, SmsGateChannel, check_signature,
                               configured, message_request, read, sign)
+from tests.helpers import EMPTY, counters, outbox, table_counts
 
 KEY = "k"
 NOW = 1_719_046_000
@@ -346,22 +347,6 @@ def post(client, body, key: str = KEY, age: int = 0, sign_it: bool = True, escap
     return client.post("/webhooks/smsgate", data=raw, content_type="application/json", headers=headers)
 
 
-def table_counts(runtime) -> dict:
-    with runtime.db.read() as session:
-        return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
-                for m in (InboundEvent, Contact, Citizen, Outbox)}
-
-
-def outbox(runtime, *where) -> list[Outbox]:
-    with runtime.db.read() as session:
-        return session.scalars(select(Outbox).where(*where).order_by(Outbox.id)).all()
-
-
-def counters(app) -> dict:
-    return app.test_client().get("/healthz").get_json()["counters"]
-
-
-EMPTY = {"inbound_events": 0, "contacts": 0, "citizens": 0, "outbox": 0}
 
 
 def assert_welcome_and_consent(runtime) -> list[Outbox]:

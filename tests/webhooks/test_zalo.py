@@ -18,7 +18,7 @@ import requests
 import responses
 from responses import matchers
 from responses.registries import OrderedRegistry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.models import (Assessment, Citizen, Contact, ConversationSession, Evidence,
                             InboundEvent, Outbox)
@@ -28,6 +28,7 @@ from webhooks.http import MAX_BODY
 from webhooks.zalo import messages, oauth, signature, zns
 from webhooks.zalo.channel import ZaloChannel, send_request
 from webhooks.zalo.events import BadEvent, Ignored, read
+from tests.helpers import EMPTY, count, counters, outbox, table_counts
 
 APP_ID = "360846524940903967"
 OA_ID = "388613280878808645"
@@ -727,25 +728,6 @@ def post(client, body, first: str = APP_ID, secret: str = SECRET, sign: bool = T
     return client.post("/webhooks/zalo", data=raw, content_type="application/json", headers=headers)
 
 
-def count(runtime, model, *where) -> int:
-    with runtime.db.read() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def table_counts(runtime) -> dict:
-    return {m.__tablename__: count(runtime, m) for m in (InboundEvent, Contact, Citizen, Outbox)}
-
-
-def outbox(runtime, *where) -> list[Outbox]:
-    with runtime.db.read() as session:
-        return session.scalars(select(Outbox).where(*where).order_by(Outbox.id)).all()
-
-
-def counters(app) -> dict:
-    return app.test_client().get("/healthz").get_json()["counters"]
-
-
-EMPTY = {"inbound_events": 0, "contacts": 0, "citizens": 0, "outbox": 0}
 WELCOME = "Xin chào! Đây là trợ lý Công dân học tập"
 CONSENT = "Ông/bà có đồng ý không?"
 

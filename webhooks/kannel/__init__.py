@@ -78,16 +78,16 @@ def make_blueprint(host: Host, settings) -> Blueprint:
     bp = Blueprint(NAME, __name__)
     secret = settings.kannel_mo_secret.encode()
 
-    def allowed(args) -> bool:
+    @bp.before_request
+    def only_our_kannel():
         # constant-time compare: the secret must not leak through timing
-        return hmac.compare_digest(args.get("secret", "").encode("latin-1"), secret)
+        if not hmac.compare_digest(_args().get("secret", "").encode("latin-1"), secret):
+            host.count("kannel.refused.secret")
+            return Response("forbidden", status=403, mimetype="text/plain")
 
     @bp.get("/webhooks/kannel/mo")
     def mo():
         args = _args()
-        if not allowed(args):
-            host.count("kannel.refused.secret")
-            return Response("forbidden", status=403, mimetype="text/plain")
         try:
             message = read_mo(args)
         except ValueError as exc:
@@ -99,9 +99,6 @@ def make_blueprint(host: Host, settings) -> Blueprint:
     @bp.get("/webhooks/kannel/dlr")
     def dlr():
         args = _args()
-        if not allowed(args):
-            host.count("kannel.refused.secret")
-            return Response("forbidden", status=403, mimetype="text/plain")
         outbox, status = args.get("outbox", ""), args.get("status", "")
         if not (_small_number(outbox) and _small_number(status)):
             return Response("'outbox' and 'status' must be numbers", status=400, mimetype="text/plain")
