@@ -9,7 +9,8 @@ Tiệp, Lại, Điềm) are read as the name.
 import re
 from dataclasses import dataclass
 
-from .understanding import core, number_in_words
+from .framing import core
+from .numbers import number_in_words
 
 COMMANDS = {
     "help": ("hd", "tro giup", "huong dan", "help", "giup", "giup do", "giup voi", "menu"),

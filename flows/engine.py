@@ -25,12 +25,7 @@ from .normalize import fold
 from .results import result_params
 from .scoring import score
 from .state import Position, State, apply
-from .understanding import (Reading, core, read_choice, read_integer, read_name,
-                            read_phone, read_year, read_yes_no)
-from .unit_step import answer_unit
-
-SKIP_WORDS = frozenset({"bo qua", "bo", "khong co", "ko co", "k co", "khong", "ko", "k",
-                        "chua co", "khong dung zalo", "skip"})
+from .answering import answer_step, take_carried
 
 
 @dataclass(frozen=True)
@@ -80,6 +75,7 @@ class Turn:
         self.raw = inbound.text or ""
         self.folded = fold(self.raw)
         self.effects: list = []
+        self.carried: dict = {}   # said with an answer, for a question further on ("1950")
 
     # -- small verbs -------------------------------------------------------
     @property
@@ -238,6 +234,7 @@ class Turn:
         return params
 
     def ask(self, step: Step) -> None:
+        self.move(candidates=())     # a list or a proposal shown earlier no longer stands
         self.say(step.ask, **self.ask_params(step))
 
     def reask(self, step: Step, problem: str) -> None:
@@ -264,6 +261,8 @@ class Turn:
             if not self.skipped(step):
                 break
             target = self.next_of(flow, step, None)
+        if self.carried and take_carried(self, flow, step):
+            return
         self.move(step=target, fails=0, candidates=())
         self.ask(step)
 
@@ -281,36 +280,7 @@ class Turn:
         return flow.steps[i + 1].id if i + 1 < len(flow.steps) else COMPLETE
 
     def answer_step(self) -> None:
-        flow = self.flow()
-        step = flow.get(self.pos.step)
-        if step.optional and core(self.folded) in SKIP_WORDS:
-            self.advance(flow, step, None)
-            return
-        if step.type == "unit":
-            answer_unit(self, flow, step)
-            return
-        reading = self.read(step)
-        if not reading.ok:
-            self.reask(step, reading.problem)
-            return
-        self.accept(flow, step, reading.value)
-
-    def read(self, step: Step) -> Reading:
-        f = self.folded
-        match step.type:
-            case "yes_no":
-                return read_yes_no(f)
-            case "choice":
-                return read_choice(f, self.options(step), self.raw)
-            case "integer":
-                return read_integer(f, step.low, step.high)
-            case "year":
-                return read_year(f, step.low, self.local_year() - (step.high or 0))
-            case "name":
-                return read_name(self.raw)
-            case "phone":
-                return read_phone(self.raw)
-        raise ValueError(f"no reader for answer type {step.type!r}")
+        answer_step(self)
 
     def accept(self, flow: Flow, step: Step, value) -> None:
         if flow.id == "assessment":

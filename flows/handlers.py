@@ -156,7 +156,7 @@ def answer_pending(turn) -> None:
         reading = read_choice(turn.folded, options, turn.raw)
         reading = Reading(options[reading.value - 1].value) if reading.ok else reading
     else:
-        reading = read_yes_no(turn.folded)
+        reading = read_yes_no(turn.folded, turn.raw)
     if not reading.ok:
         command = commands.match(turn.raw, turn.folded)
         if command:

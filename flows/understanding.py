@@ -1,261 +1,298 @@
 """Readers: what a reply means for one kind of question, or why it cannot be read.
 
-Every reader takes the folded reply (normalize.fold) and returns a `Reading`.
-A reader never guesses: if two readings are possible, or none, it says so and
-the engine asks again with a hint named after the problem.
+Every reader takes the folded reply (normalize.fold) and, where marks matter,
+the reply as typed, and returns a `Reading`. The rule is the one a careful
+officer follows (docs/conversation.md): take out the words that only wrap an
+answer (particles, the speaker, "chọn", "số"…), then read what is left. One
+answer, and nothing else said: that is the reading. Two different answers, an
+answer negated, or "không biết": asked again. One answer among words the
+reader does not know: a reading that is not `sure`, which the engine confirms
+("Bác chọn 3. Hiếm khi — đúng không?") instead of taking. Nothing is guessed.
 """
 
-import re
-import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Sequence
+from typing import Sequence
 
 from . import vocabulary as v
-from .normalize import fold
+from .framing import core
+from .names import read_name  # noqa: F401  (a reader like the others)
+from .normalize import Token, fold, tokens, tokens_of_folded
+from .numbers import digit_by_digit, number_in_words  # noqa: F401
 from .phone import to_e164
+from .reading import AMBIGUOUS, OUT_OF_RANGE, UNKNOWN, UNSURE, Reading
+from .scanning import CHOICE, YES_NO, Signal, content, option_phrases, scan, spelled
 
 
-@dataclass(frozen=True)
-class Reading:
-    value: Any = None
-    problem: str | None = None  # None when understood; else the hint to give
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
+def _tokens(folded: str, raw: str | None) -> tuple[Token, ...]:
+    return tokens(raw) if raw is not None else tokens_of_folded(folded)
 
 
-UNKNOWN = Reading(problem="unknown")
-UNSURE = Reading(problem="unsure")
+# -- yes / no -----------------------------------------------------------------------------------
+
+def _polarity(signals: list[Signal]) -> list[tuple[str, Signal]]:
+    """yes / no per clause, a negator turning the yes after it into a no."""
+    out: list[tuple[str, Signal]] = []
+    negated = False
+    for s in signals:
+        if s.kind == "break":
+            negated = False
+            out.append(("break", s))
+        elif s.kind in ("no", "neg"):
+            negated = True
+            out.append(("no" if s.kind == "no" else "neg", s))
+        elif s.kind in ("yes", "soft"):
+            out.append(("no" if negated else s.kind, s))
+        elif s.kind == "echo":
+            out.append(("echo", s))
+    return out
 
 
-def _strip_phrases(words: tuple[str, ...], phrases: Sequence[tuple[str, ...]],
-                   leading: bool) -> tuple[str, ...]:
-    """Drop framing phrases from one end while something else remains."""
-    changed = True
-    while changed:
-        changed = False
-        for phrase in phrases:
-            n = len(phrase)
-            if len(words) <= n:
-                continue
-            edge = words[:n] if leading else words[-n:]
-            if edge == phrase:
-                words = words[n:] if leading else words[:-n]
-                changed = True
-                break
-    return words
-
-
-_LEADING = tuple(tuple(p.split()) for p in v.LEADING)
-_TRAILING = tuple(tuple(p.split()) for p in v.TRAILING)
-
-
-@lru_cache(maxsize=4096)
-def core(folded: str) -> str:
-    """The answer without politeness around it: "da chon so 2 a" → "2"."""
-    words = tuple(folded.split())
-    words = _strip_phrases(words, _TRAILING, leading=False)
-    words = _strip_phrases(words, _LEADING, leading=True)
-    words = _strip_phrases(words, _TRAILING, leading=False)
-    return " ".join(words)
-
-
-def read_yes_no(folded: str) -> Reading:
-    for text in (folded, core(folded)):
-        if text in v.UNSURE:
-            return UNSURE
-        if text in v.YES:
-            return Reading("yes")
-        if text in v.NO:
-            return Reading("no")
+def read_yes_no(folded: str, raw: str | None = None) -> Reading:
+    said = content(scan(_tokens(folded, raw), YES_NO))
+    kinds = {s.kind for s in said}
+    if "unsure" in kinds:
+        return UNSURE
+    if kinds & {"question", "unknown", "number", "shy"} or not said:
+        return UNKNOWN
+    polar = _polarity(said)
+    for k, (kind, s) in enumerate(polar):
+        later = [p for p, _ in polar[k + 1:]]
+        clause = later[:later.index("break")] if "break" in later else later
+        if kind == "yes" and clause and clause[-1] in ("no", "neg"):
+            return UNKNOWN          # "có không?", "được không", "có đâu": asked back
+        if kind == "yes" and s.word == "dung" and clause[:1] == ["echo"]:
+            return UNKNOWN          # "dung xoa": đúng, or đừng?
+    answers = [p for p, _ in polar if p in ("yes", "no")]
+    heard = [p for p, _ in polar if p != "break"]
+    if heard and heard[0] == "echo":
+        return UNKNOWN              # "tham gia": the question's words, no answer
+    if not answers:
+        answers = [p for p, _ in polar if p == "soft"]
+        return Reading("yes") if answers else UNKNOWN
+    if set(answers) == {"yes"}:
+        return Reading("yes")
+    if set(answers) == {"no"}:
+        return Reading("no")
     return UNKNOWN
 
 
-def number_in_words(words: list[str]) -> int | None:
-    """Vietnamese number words up to 9999: "hai muoi lam" → 25, "muoi" → 10."""
-    if not words:
-        return None
-    for word in v.THOUSAND:
-        if word in words:
-            i = words.index(word)
-            high = number_in_words(words[:i]) if i else 1
-            rest = words[i + 1:]
-            if rest and rest[0] in v.ZERO_TENS:  # "hai nghìn lẻ năm" → 2005
-                rest = rest[1:]
-            low = number_in_words(rest) if rest else 0
-            return None if high is None or low is None else high * 1000 + low
-    if v.HUNDRED in words:
-        i = words.index(v.HUNDRED)
-        # one digit word, "không" too: "hai nghìn không trăm linh năm" → 2005
-        high = v.DIGITS.get(words[0]) if i == 1 else None if i else 1
-        rest = words[i + 1:]
-        if rest and rest[0] in v.ZERO_TENS:
-            rest = rest[1:]
-        low = number_in_words(rest) if rest else 0
-        return None if high is None or low is None or high > 9 else high * 100 + low
-    if v.TEN in words:
-        i = words.index(v.TEN)
-        tens = words[:i]
-        units = words[i + 1:]
-        if len(tens) > 1 or len(units) > 1:
-            return None
-        t = v.DIGITS.get(tens[0]) if tens else 1
-        u = v.UNITS_AFTER_TENS.get(units[0]) if units else 0
-        if t is None or u is None or t == 0:
-            return None
-        return t * 10 + u
-    if len(words) == 1 and words[0] in v.DIGITS and words[0] != "khong":
-        return v.DIGITS[words[0]]
-    return None
+# -- numbers --------------------------------------------------------------------------------------
+
+def _numbers(said: list[Signal]) -> list[int]:
+    return [s.value for s in said if s.kind == "number"]
 
 
-_DIGITS = re.compile(r"^\d+$")
-
-
-def read_number(folded: str) -> Reading:
+def read_number(folded: str, raw: str | None = None) -> Reading:
     """One whole number, in digits or words; two numbers are ambiguous."""
-    text = core(folded)
-    words = text.split()
-    numbers = [w for w in words if _DIGITS.match(w)]
+    said = content(scan(_tokens(folded, raw), CHOICE))
+    kinds = {s.kind for s in said}
+    numbers = _numbers(said)
     if len(numbers) > 1:
-        return Reading(problem="ambiguous")
-    if numbers and len(words) == 1:
-        return Reading(int(numbers[0]))
-    value = number_in_words(words)
-    if value is not None:
-        return Reading(value)
-    return UNSURE if text in v.UNSURE or folded in v.UNSURE else UNKNOWN
+        return AMBIGUOUS
+    if "unsure" in kinds:
+        return UNSURE
+    if numbers and kinds <= {"number", "soft"}:
+        return Reading(numbers[0])
+    return UNKNOWN
 
 
-def read_integer(folded: str, low: int, high: int) -> Reading:
-    reading = read_number(folded)
+def read_integer(folded: str, low: int, high: int, raw: str | None = None) -> Reading:
+    reading = read_number(folded, raw)
     if reading.ok and not low <= reading.value <= high:
-        return Reading(problem="out_of_range")
+        return OUT_OF_RANGE
     return reading
 
 
-def read_year(folded: str, low: int, high: int) -> Reading:
+def _without_year_words(toks: tuple[Token, ...]) -> tuple[Token, ...]:
+    """"sinh năm 1955" → "1955": "năm" before a year is not five. Kept before a number
+    that is not a year ("năm mươi lăm" stays 55)."""
+    words = [t.folded for t in toks]
+    out = list(toks)
+    for phrase in sorted((tuple(p.split()) for p in v.YEAR_WORDS), key=len, reverse=True):
+        n = len(phrase)
+        for i in range(len(words) - n, -1, -1):
+            if tuple(words[i:i + n]) != phrase or i + n >= len(words):
+                continue
+            rest = words[i + n:]
+            spoken = number_in_words(rest[:6]) or 0
+            if rest[0].isdigit() or spoken >= 1000 or digit_by_digit(rest[:4]):
+                del out[i:i + n]
+                del words[i:i + n]
+    return tuple(out)
+
+
+def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Reading:
     """A four-digit year; "55" could be a year or an age, so it is asked again."""
-    reading = read_number(folded)
-    words = core(folded).split()
-    if not reading.ok and len(words) > 1 and words[0] == v.YEAR:  # "năm 1955"
-        reading = read_number(" ".join(words[1:]))
+    toks = _without_year_words(_tokens(folded, raw))
+    spoken = digit_by_digit([t.folded for t in toks if t.folded not in v.PARTICLES])
+    reading = Reading(spoken) if spoken else read_number("", " ".join(t.marked for t in toks))
     if not reading.ok:
         return reading
     if reading.value < 1000:
         return Reading(problem="year_digits")
     if not low <= reading.value <= high:
-        return Reading(problem="out_of_range")
+        return OUT_OF_RANGE
     return reading
 
 
-def spelled_out(text: str) -> str:
-    return " ".join(v.ABBREVIATIONS.get(w, w) for w in text.split())
+# -- choices ---------------------------------------------------------------------------------------
+
+_LETTER_CUES = frozenset({"chon", "dap an", "phuong an", "lua chon", "tra loi", "y", "muc",
+                          "cau tra loi", "dap an la", "chon la", "khoanh", "danh dau"})
 
 
-@lru_cache(maxsize=1024)
-def _phrases_of(option) -> tuple[str, ...]:
-    """Every folded way to name an option, label first (options are frozen: cached)."""
-    return tuple(spelled_out(fold(p)) for p in (option.label, option.sms, *option.aliases))
+def _typed_letter(said: list[Signal], signals: list[Signal],
+                  n: int) -> tuple[int | None, Signal | None]:
+    """A plain a–e is an option letter after a choosing word (the signal is returned:
+    it is then a letter only), or as the whole reply (then "c" may also be "có")."""
+    for k, s in enumerate(signals):
+        if s.letter is None or s.letter > n:
+            continue
+        before = signals[k - 1] if k else None
+        if before is not None and before.kind == "cue" and before.word in _LETTER_CUES:
+            return s.letter, s
+        if said == [s] or signals == [s]:
+            return s.letter, None
+    return None, None
 
 
-# "chọn a", "đáp án c ạ": after a choosing word a single letter is an option letter,
-# not the particle "ạ" nor "c" for "có".
-_CHOSEN_LETTER = re.compile(r"(?:^|\s)(?:chon|dap an|phuong an|lua chon|tra loi)\s([a-e])"
-                            r"(?:\s(?:a|nhe|nha))?$")
+def _partial(said: list[Signal], options: Sequence) -> Reading | None:
+    """The start of one label ("thuong" for "Thường xuyên"), in no other option's words;
+    or a label typed with one slip ("thuong xuen"), to be confirmed."""
+    text = " ".join(s.word for s in said if s.kind in ("unknown", "option"))
+    if len(text) < 3 or len(said) != len([s for s in said if s.kind in ("unknown", "option")]):
+        return None
+    phrases = {i: [" ".join(p) for p, ids in option_phrases(tuple(options)).items() if i in ids]
+               for i in range(1, len(options) + 1)}
+    names = {i: [" ".join(t.folded for t in spelled(tokens_of_folded(fold(label))))
+                 for label in (o.label, o.sms)] for i, o in enumerate(options, 1)}
+    starts = {i for i, ps in names.items() if any(p.startswith(text + " ") for p in ps)}
+    anywhere = {i for i, ps in phrases.items() if any(f" {text} " in f" {p} " for p in ps)}
+    if len(starts) == 1 and anywhere <= starts:
+        return Reading(starts.pop())
+    if len(anywhere) > 1:
+        return AMBIGUOUS
+    near = {i for i, ps in phrases.items() for p in ps if len(p) >= 5 and _slips(text, p) == 1}
+    if len(near) == 1:
+        return Reading(near.pop(), sure=False)
+    return None
 
 
-def _typed_letter(letter: str, raw: str | None) -> bool:
-    """Folding turns "ạ", "à" into "a" and "đ" into "d": a letter answer must have been
-    typed as a plain letter."""
-    return raw is None or letter in raw.lower()
+def _slips(a: str, b: str) -> int:
+    """Edit distance, capped at 2: enough to tell one slip from a different word."""
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return min(previous[-1], 2)
 
 
 def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Reading:
     """The number of the chosen option (1-based), by number, letter, label or yes/no.
-    `raw` is the reply as typed, to tell a typed letter from a folded particle."""
-    text = core(folded)
-    if not text:
+    `raw` is the reply as typed, to tell a typed letter from a folded particle and
+    "bà" from "ba"."""
+    options = tuple(options)
+    n = len(options)
+    signals = scan(_tokens(folded, raw), CHOICE, option_phrases(options))
+    said = content(signals)
+    letter, cued = _typed_letter(said, signals, n)
+    if not said:
+        return Reading(letter) if letter else UNKNOWN
+    kinds = {s.kind for s in said}
+    if "question" in kinds or _asked_back(said):
         return UNKNOWN
-    chosen = _CHOSEN_LETTER.search(folded)
-    if chosen and _typed_letter(chosen.group(1), raw):
-        letter = v.LETTERS.index(chosen.group(1)) + 1
-        return Reading(letter) if letter <= len(options) else Reading(problem="out_of_range")
-    number = read_number(folded)
-    if number.ok:
-        n = number.value
-        return Reading(n) if 1 <= n <= len(options) else Reading(problem="out_of_range")
-    if number.problem == "ambiguous":
-        return number
-    said = spelled_out(text)
-    exact = [i for i, o in enumerate(options, 1) if said in _phrases_of(o)]
-    if len(exact) == 1:
-        return Reading(exact[0])
-    yes_no = read_yes_no(folded)
-    if yes_no.problem == "unsure":
+    chosen: set[int] = set()
+    weak: set[int] = set()
+    several = out_of_range = negated = False
+    polar: list[str] = []
+    unknown = 0
+    for k, s in enumerate(said):
+        before = said[k - 1] if k else None
+        if s is cued:
+            continue
+        if s.kind in ("number", "option", "first", "last") and before is not None \
+                and before.kind in ("no", "neg") and not _means_no(s, options):
+            negated = True                       # "không phải 2": not an answer
+            polar.pop() if polar and before.kind == "no" else None
+            continue
+        if s.kind == "number":
+            if 1 <= s.value <= n:
+                chosen.add(s.value)
+            else:
+                out_of_range = True
+        elif s.kind == "option":
+            if len(s.value) > 1:
+                several = True
+            elif s.weak:
+                weak |= s.value
+            else:
+                chosen |= s.value
+        elif s.kind in ("first", "last"):
+            cued = k and signals[signals.index(s) - 1].kind == "cue"
+            chosen.add(1 if s.kind == "first" else n) if cued else None
+            unknown += 0 if cued else 1
+        elif s.kind in ("yes", "no", "soft"):
+            polar.append(s.kind)
+        elif s.kind in ("unknown", "echo", "neg"):
+            unknown += 1
+    unsure = "unsure" in kinds
+    if not chosen and not several:
+        chosen = weak
+    meant = _meant(polar, options, bool(chosen or letter))
+    if meant is None:
+        return AMBIGUOUS
+    if letter and polar == ["yes"] and not chosen and said == [s for s in said if s.letter]:
+        # "c": option c, or "có"? Only the same option either way is an answer.
+        return Reading(letter) if meant == {letter} else AMBIGUOUS
+    if letter and not (chosen - {letter}):
+        chosen.add(letter)
+        unknown -= sum(1 for s in said if s.letter == letter and s.kind == "unknown"
+                       and s is not cued)
+    answers = chosen | meant
+    if len(answers) > 1 or several or (answers and out_of_range):
+        return AMBIGUOUS
+    if answers:
+        return Reading(answers.pop(), sure=not (unknown or unsure or negated))
+    if out_of_range:
+        return OUT_OF_RANGE
+    if unsure:
         return UNSURE
-    meant = [i for i, o in enumerate(options, 1) if yes_no.ok and o.means == yes_no.value]
-    typed = len(text) == 1 and text in v.LETTERS and _typed_letter(text, raw)
-    letter = v.LETTERS.index(text) + 1 if typed else None
-    if letter and letter > len(options):
-        letter = None
-    if letter and yes_no.ok and meant != [letter]:
-        return Reading(problem="ambiguous")  # "c": option c, or "có"?
-    if letter:
-        return Reading(letter)
-    if len(meant) == 1:
-        return Reading(meant[0])
-    if len(text) >= 3:
-        # The start of one label ("thuong" for "Thường xuyên"), and in no other option's
-        # words; "khi" (in "Hiếm khi" and "đôi khi") or "thuong" in "bình thường" is not enough.
-        starts = {i for i, o in enumerate(options, 1)
-                  if any(p.startswith(said + " ") for p in _phrases_of(o)[:2])}
-        padded = f" {said} "
-        anywhere = {i for i, o in enumerate(options, 1)
-                    if any(padded in f" {p} " for p in _phrases_of(o))}
-        if len(starts) == 1 and anywhere <= starts:
-            return Reading(starts.pop())
-        if len(anywhere) > 1:
-            return Reading(problem="ambiguous")
-    return UNSURE if text in v.UNSURE else UNKNOWN
+    if negated:
+        return UNKNOWN
+    return _partial(said, options) or UNKNOWN
 
 
-def _bare(word: str) -> str:
-    return word.strip(" .,;:!?-").lower()
+_ASKING_BACK = frozenset({"khong", "chua", "dau"})
 
 
-def _name_words(raw: str) -> list[str]:
-    """The words of a reply at a name question, without "Dạ, tên tôi là … ạ"."""
-    words = unicodedata.normalize("NFC", raw or "").split()
-    while len(words) > 1 and _bare(words[0]) in v.NAME_PARTICLES:
-        words = words[1:]
-    while len(words) > 1 and _bare(words[-1]) in v.NAME_PARTICLES:
-        words = words[:-1]
-    for phrase in sorted((p.split() for p in v.NAME_LEADING), key=len, reverse=True):
-        n = len(phrase)
-        if len(words) > n and fold(" ".join(words[:n])).split() == phrase:
-            return words[n:]
-    return words
+def _asked_back(said: list[Signal]) -> bool:
+    """"có không?", "được chưa": a yes then a no at the end is a question."""
+    if len(said) < 2 or said[-1].word not in _ASKING_BACK:
+        return False
+    before = said[-2]
+    return before.kind == "yes" or (before.kind == "option" and before.word in _YES_WORDS)
 
 
-def read_name(raw: str) -> Reading:
-    """A person's name as typed, tidied: "Tên tôi là nguyễn văn an" → "Nguyễn Văn An"."""
-    name = " ".join(_name_words(raw)).strip(" .,;:!?-")
-    letters = sum(ch.isalpha() for ch in name)
-    if letters < 2 or any(ch.isdigit() for ch in name):
-        return Reading(problem="name")
-    if len(name) > 60:
-        return Reading(problem="name_long")
-    if len(name.split()) < 2:
-        return Reading(problem="name_full")
-    folded = fold(name)
-    if set(folded.split()) & v.NOT_IN_NAMES or v.NOT_NAMES & {folded, core(folded)}:
-        return Reading(problem="name")   # "không muốn cho", "Đồng ý", "Cảm ơn", "Bỏ qua"
-    if name == name.lower() or name == name.upper():
-        name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
-    return Reading(name)
+_YES_WORDS = frozenset(" ".join(p) for p, kind in CHOICE.items() if kind == "yes")
+
+
+def _means_no(signal: Signal, options: Sequence) -> bool:
+    return signal.kind == "option" and all(options[i - 1].means == "no" for i in signal.value)
+
+
+def _meant(polar: list[str], options: Sequence, concrete: bool) -> set[int] | None:
+    """The options a yes or a no picks. A yes where no option means yes is a mere
+    "ok" before the real answer ("ok 2"); alone it picks nothing. None: both."""
+    strong = [p for p in polar if p != "soft"] or (["yes"] if polar and not concrete else [])
+    meant: set[int] = set()
+    for said in set(strong):
+        meant |= {i for i, o in enumerate(options, 1) if o.means == said}
+    if len(set(strong)) > 1 and len(meant) > 1:
+        return None
+    return meant
 
 
 def read_phone(raw: str) -> Reading:

@@ -1,50 +1,114 @@
-"""The words people wrap around their answers, all in folded form (see normalize.fold).
+"""The words citizens answer with and wrap their answers in, as data.
 
-Kept apart from the readers so that adding "ừa" or "hok" is a one-line change
-with a row in tests/flows/replies.tsv, not an edit to parsing logic.
+Everything is in folded form (see normalize.fold: no diacritics, lower case),
+except `MARKED`, which says what a word means when it was typed *with* its
+marks and the mark tells two words apart ("bà" is a pronoun, "ba" may be 3).
+Adding "ừa" or "hok" is a one-line change here with a row in
+tests/flows/replies.tsv, not an edit to parsing logic. docs/conversation.md
+states the rule the readers apply to these lists.
 """
 
-# Said before the answer: particles, the speaker, "I choose", "the answer is".
-LEADING = (
-    "cau tra loi cua toi la", "cau tra loi la", "tra loi la", "tra loi",
-    "dap an cua toi la", "dap an la", "dap an", "phuong an", "lua chon",
-    "xin chon", "toi chon", "em chon", "chau chon", "con chon", "bac chon",
-    "minh chon", "tui chon", "ong chon", "ba chon", "chon", "y kien",
-    "sinh nam", "nam sinh", "muon",
-    "da vang", "da", "vang", "thua", "toi", "em", "chau", "con", "minh", "tui",
-    "bac", "ong", "anh", "chi", "so", "muc", "y", "la", "oi", "a",
-)
-
-# Said after it: "ạ", "nhé", "nha", "ơi", "rồi", "thôi", "đấy", "nữa".
-# The first phrase that ends the reply is taken: "em ơi" before "ơi".
-TRAILING = (
-    "nhe a", "nha a", "a a", "a", "ak", "ah", "ha", "nhe", "nha", "nhen",
-    "nghe", "ban oi", "em oi", "chau oi", "oi", "day", "vay", "roi", "thoi", "nhi", "nua",
-    "nhe em", "nhe chau", "nhe ban", "cam on", "cam on a", "thank", "thanks",
-)
+# -- yes and no -----------------------------------------------------------------------------
 
 YES = frozenset({
-    "co", "c", "co co", "u", "uh", "uhm", "um", "ung", "ua", "vang", "da", "da vang",
-    "vang a", "ok", "oke", "okie", "okay", "okela", "dung", "dung roi", "dung vay",
-    "dong y", "duoc", "yes", "y", "phai", "chinh xac", "co chu", "tat nhien", "chac chan",
-    "co dong y", "dong y het", "ok dong y", "co muon", "muon", "co the", "dc",
+    "co", "c", "cs", "co co", "ung", "uki", "uka", "ok", "oke", "okie", "oki", "okay",
+    "okela", "okla", "oce", "dung", "dung roi", "dung vay", "dong y", "duoc", "yes", "y",
+    "phai", "chinh xac", "co chu", "tat nhien", "chac chan", "co muon", "muon", "co the",
+    "nhat tri", "thong nhat", "ung ho", "khong phan doi", "ok luon", "chuan", "chuan roi",
+    "dong y roi", "co dong y", "xin dong y", "hoan toan dong y", "cung duoc", "duoc thoi",
 })
 
+# Acknowledgements: a yes when nothing else is said ("dạ", "ừ"), politeness before
+# another answer ("dạ không" is a no, "ừ thì đồng ý" a yes).
+SOFT_YES = frozenset({"da", "vang", "da vang", "vang a", "u", "uh", "uk", "um", "uhm", "ua",
+                      "uhuh", "a ha", "uh huh"})
+
+# Said alone these are a no; before a yes word they negate it ("không đồng ý",
+# "chưa đồng ý", "hông có", "ko dc").
 NO = frozenset({
-    "khong", "ko", "k", "kg", "kh", "khg", "hong", "hok", "hem", "ko co", "k co",
-    "khong co", "kg co", "chua", "chua co", "chua a", "no", "khong dong y",
-    "ko dong y", "k dong y", "khong phai", "ko phai", "khong muon", "ko muon",
-    "khong duoc", "thoi khong", "khong a", "khong can", "n",
-    "khong bao gio", "ko bao gio", "k bao gio", "chua bao gio",
+    "khong", "ko", "k", "kg", "kh", "khg", "khum", "hong", "hok", "hem", "hum", "hong co",
+    "chua", "no", "n", "khoi", "thoi khoi", "khoi di", "khoi can", "khong can", "chang",
+    "khong bao gio", "chua bao gio", "khong muon", "tu choi",
 })
 
-# Replies that look like a no but are "I don't know": they must be asked again.
+# Negators that are not an answer by themselves: "đâu có" is a no, "đâu" alone is "where?".
+NEGATORS = frozenset({"dau"})
+
+# "I don't know", "maybe", "let me think": never a no, never a yes. Asked again.
 UNSURE = frozenset({
-    "khong biet", "ko biet", "k biet", "kg biet", "chua biet", "khong ro", "ko ro",
-    "khong hieu", "ko hieu", "chua hieu", "khong nho", "ko nho", "khong chac",
-    "ko chac", "chua chac", "co le", "chac vay", "tuy", "sao cung duoc", "hoi kho",
-    "chua ro", "ko bt", "k bt", "hong biet", "hok biet",
+    "khong biet", "chua biet", "khong ro", "chua ro", "khong hieu", "chua hieu",
+    "khong nho", "chua nho", "khong chac", "chua chac", "co le", "chac vay", "chac the",
+    "chac la", "hinh nhu", "tuy", "tuy ban", "tuy em", "tuy chau", "sao cung duoc",
+    "the nao cung duoc", "gi cung duoc", "hoi kho", "kho noi", "kho tra loi", "de nghi",
+    "de toi nghi", "de em nghi", "de chau nghi", "de bac nghi", "de xem", "de xem da",
+    "de tinh", "de sau", "chua nghi", "phan van", "luong lu", "khoan da", "chiu",
+    "khong biet nua", "lam sao biet", "co hay khong", "chac", "chac la",
 })
+
+# Replies that ask something back or talk about the question: not an answer.
+QUESTIONS = frozenset({
+    "la sao", "the nao", "nghia la gi", "la gi", "gi vay", "gi the", "sao", "tai sao",
+    "hoi lai", "noi lai", "nhac lai", "hoi gi", "cai gi", "cau nay", "cau hoi",
+    "khong hieu cau hoi", "de lam gi", "lam gi", "o dau", "bao nhieu",
+    "khong co y kien", "khong y kien", "y kien",
+})
+
+# -- what carries no answer -------------------------------------------------------------------
+
+# Politeness, acknowledgement and final particles; said before or after an answer.
+PARTICLES = frozenset({
+    "a", "a a", "ak", "ah", "ha", "ho", "nhe", "nha", "nhen", "nghe", "hen", "heng", "oi",
+    "day", "do", "the", "thi", "roi", "thoi", "luon", "nua", "nhi", "vay", "ne", "di", "ma",
+    "nao", "thua", "da", "cam on", "xin cam on", "cam on nhieu", "cam on ban", "cam on em",
+    "cam on chau", "cam on a", "thank", "thanks", "thank you", "tks", "ban oi", "em oi",
+    "chau oi", "con oi", "a oi", "hi", "hihi", "hehe", "haha", "nhe ban", "nhe em",
+    "nhe chau", "nha ban", "nha em", "het", "tat ca", "ca", "voi", "cai da", "xong",
+    "khong sao", "khong van de gi", "khong thanh van de", "khong co gi", "the nhe", "vay nhe",
+    "la", "con", "nhe a", "nha a", "cho", "ma thoi", "thoi a",
+})
+
+# Who is speaking or spoken to: "bác chọn 3", "cháu lấy số 2", "mình chấm ý 2".
+PRONOUNS = frozenset({
+    "toi", "tui", "minh", "em", "chau", "con", "bac", "ong", "ba", "co", "chu", "anh",
+    "chi", "cu", "ban", "ta", "tao", "chung toi", "nha toi", "gia dinh toi", "bo me",
+    "ong ba", "vo chong toi", "bac gai", "bac trai", "ba con",
+})
+
+# Choosing verbs and the nouns for an option: "chọn", "lấy", "đánh dấu"; "số", "ý", "đáp án".
+CHOOSING = frozenset({
+    "chon", "lay", "xin", "cham", "tich", "danh dau", "khoanh", "khoanh tron", "bam", "go",
+    "nhan", "tra loi", "tra loi la", "xin tra loi", "xin chon", "muon chon", "se chon",
+    "chon la", "dap an", "dap an la", "phuong an", "lua chon", "y kien la", "muc", "so",
+    "cai", "y", "cau tra loi", "cau tra loi la", "cau tra loi cua toi la",
+    "dap an cua toi la", "con so", "la so", "chon so",
+})
+
+# Make an option stronger or softer without changing it: "thường xuyên lắm", "hiếm lắm".
+INTENSIFIERS = frozenset({
+    "lam", "rat", "qua", "cuc", "cuc ky", "kha", "hoi", "nhieu", "that", "that su",
+    "thuc su", "vo cung", "cung", "van", "chu yeu", "thuong thi", "noi chung",
+    "nhin chung", "dai khai",
+})
+
+# After these a number word is a number ("bác chọn ba"), before them a pronoun ("bà chọn 3").
+NUMBER_CUES = frozenset({
+    "so", "thu", "cai", "y", "muc", "chon", "lay", "cham", "tich", "danh dau", "khoanh",
+    "dap an", "phuong an", "lua chon", "la", "bam", "go", "nhan", "xin", "cho", "la so",
+    "chon so", "con so", "khoanh tron", "tra loi", "tra loi la", "dap an la",
+})
+
+# Words that separate two thoughts: what comes after is read on its own.
+BREAKS = frozenset({"nhung", "ma con", "con nhu"})
+
+# Words of the question itself, said back with a yes or a no: "đồng ý tham gia",
+# "không muốn lưu". They are allowed only once a yes or no has been said.
+ECHO = frozenset({
+    "tham gia", "luu", "luu lai", "thong tin", "dang ky", "danh gia", "tu danh gia",
+    "xoa", "xoa di", "xoa het", "lam lai", "lam", "tiep tuc", "tiep", "ghi", "ghi lai",
+    "cho luu", "cung cap", "giu", "giu lai", "du lieu", "ho so", "dieu khoan",
+})
+
+# -- numbers ----------------------------------------------------------------------------------
 
 DIGITS = {
     "khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5,
@@ -57,10 +121,79 @@ HUNDRED = "tram"
 THOUSAND = ("nghin", "ngan")
 ZERO_TENS = ("linh", "le")
 
+# Number words that are also everyday words (bà, năm = year, sau = after, bay = fly,
+# tạm, từ/tự): read as a number only alone or after a cue ("chọn ba", "số tư").
+SHY_NUMBERS = frozenset({"mot", "ba", "bon", "nam", "sau", "bay", "tam", "chin", "tu"})
+# Standing alone or after a cue, "tư" is four ("số tư", "thứ tư").
+COLLOQUIAL_NUMBERS = {"tu": 4}
+
+# Ordinals: "thứ nhất", "thứ nhì", "thứ tư" (after "thứ"); "đầu tiên", "cuối cùng".
+ORDINAL = "thu"
+ORDINAL_WORDS = {"nhat": 1, "nhi": 2, "tu": 4}
+FIRST = frozenset({"dau tien", "dau"})          # "đầu" only after a cue: "cái đầu"
+LAST = frozenset({"cuoi cung", "cuoi", "sau cung", "chot"})
+
 # Said before a year only ("năm 1955"): elsewhere "năm" is five.
 YEAR = "nam"
+YEAR_WORDS = frozenset({"nam", "sinh nam", "nam sinh", "sn", "ns", "sinh", "sinh vao nam",
+                        "toi sinh nam", "sinh ra nam", "nam sinh la"})
 
 LETTERS = "abcde"
+
+# -- what a marked word means ------------------------------------------------------------------
+
+# Typed with its marks, a word may mean something its folded form does not:
+# kind, and the value for numbers. Unmarked, the folded lists above apply.
+# Kinds: "pronoun", "no", "unknown" (an everyday word, not an answer), or a number.
+MARKED = {
+    "bà": "pronoun", "cô": "pronoun", "bọn": "pronoun",
+    "đừng": "no", "chả": "no", "chẳng": "no", "chớ": "no", "hông": "no",
+    "từ": "unknown", "tự": "unknown", "tú": "unknown", "bá": "unknown", "cố": "unknown",
+    "tạm": "unknown", "mốt": "unknown", "nằm": "unknown", "dùng": "unknown",
+    "dũng": "unknown", "cỏ": "unknown", "cờ": "unknown", "cọ": "unknown", "vàng": "unknown",
+    "đa": "unknown", "lá": "unknown", "hồng": "unknown", "hỏng": "unknown",
+    "một": 1, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9, "tư": 4,
+}
+
+# -- spelling ----------------------------------------------------------------------------------
+
+# Texting abbreviations, spelled out before a reply is compared with option labels
+# and aliases, so "ko biet" finds the alias "khong biet" and "chẳng bao giờ" the
+# alias "khong bao gio".
+ABBREVIATIONS = {"ko": "khong", "k": "khong", "kg": "khong", "kh": "khong", "khg": "khong",
+                 "khum": "khong", "hong": "khong", "hok": "khong", "hem": "khong",
+                 "hum": "khong", "chang": "khong", "bt": "biet", "dc": "duoc", "j": "gi",
+                 "ntn": "the nao", "lm": "lam", "r": "roi", "thg": "thuong",
+                 "tx": "thuong xuyen", "tt": "thinh thoang", "h": "gio"}
+
+# Plain words for an option's meaning that the criteria files need not list:
+# "luôn luôn" is "thường xuyên". Compared after ABBREVIATIONS.
+SYNONYMS = {
+    "thuong xuyen": ("hang ngay", "hang ngay hang ngay", "ngay nao cung", "moi ngay",
+                     "luon luon", "suot", "suot ngay", "thuong", "deu deu", "deu dan",
+                     "ngay nao cung co", "thuong xuyen luon", "lien tuc", "hang tuan",
+                     "tuan nao cung"),
+    "thinh thoang": ("doi khi", "doi luc", "co luc", "co khi", "lau lau mot lan",
+                     "thinh thoang thoi", "cung co", "luc co luc khong", "tuy luc",
+                     "thoang thoang", "it nhieu"),
+    "hiem khi": ("it khi", "it lam", "rat it", "hiem", "hiem lam", "it", "lau lau",
+                 "it khi lam", "hoa hoan", "hiem hoi", "chi doi khi thoi"),
+    "khong": ("khong bao gio", "chua bao gio", "chua lan nao", "khong lan nao",
+              "khong co", "chua co", "chua tung", "khong he", "chua he", "chua bao h",
+              "khong bao h"),
+    "thanh thao": ("thao", "rat thao", "thao lam", "gioi", "rat gioi", "ranh", "rat ranh",
+                   "rat tot", "dung tot", "thanh thao lam", "de dang", "dung thao",
+                   "biet ro", "lam tot"),
+    "lam duoc": ("duoc", "biet", "biet lam", "tam duoc", "tam tam", "binh thuong",
+                 "tam on", "cung duoc", "lam dc", "biet dung", "dung duoc"),
+    "con lung tung": ("lung tung", "chua thao", "chua quen", "chua quen lam", "biet it",
+                      "biet chut it", "con kem", "kem", "chua gioi", "con bo ngo",
+                      "bo ngo", "con vung", "chua ranh"),
+    "chua biet": ("chua biet lam", "khong biet lam", "chua lam duoc", "khong lam duoc",
+                  "chua dung bao gio", "khong biet dung", "chua biet dung"),
+}
+
+# -- names -------------------------------------------------------------------------------------
 
 # Words of a sentence that no Vietnamese name contains: a reply at the name
 # question holding one is a remark ("không muốn cho"), not a name.
@@ -80,9 +213,24 @@ NAME_LEADING = (
     "ho ten", "ten cua toi la", "ten toi la", "ten toi", "ten la", "ten",
     *(f"{p} ten la" for p in _SELF), *(f"{p} ten" for p in _SELF), *(f"{p} la" for p in _SELF),
 )
-NAME_PARTICLES = ("dạ", "vâng", "thưa", "ạ", "nhé", "à")
+NAME_PARTICLES = ("dạ", "vâng", "thưa", "ạ", "nhé", "à", "nha")
 
-# Texting abbreviations, spelled out before a reply is compared with option labels
-# and aliases, so "ko biet" finds the alias "khong biet".
-ABBREVIATIONS = {"ko": "khong", "k": "khong", "kg": "khong", "kh": "khong", "khg": "khong",
-                 "hong": "khong", "hok": "khong", "bt": "biet", "dc": "duoc", "j": "gi"}
+# Kinship and respect words said before a name ("bà Lê Thị Hoa"). Typed with
+# marks they are never part of the name, except "Ông", which is also a surname;
+# typed without marks ("ba Le Thi Hoa") they are dropped only before a surname,
+# since Chu, Châu and Cù are surnames too.
+HONORIFICS = frozenset({"bà", "ông", "bác", "cụ", "cô", "chú", "anh", "chị", "em", "cháu",
+                        "bé", "dì", "thím", "mợ", "cậu"})
+HONORIFICS_ALSO_SURNAMES = frozenset({"ông"})
+SURNAMES = frozenset({
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui",
+    "do", "ho", "ngo", "duong", "ly", "dao", "dinh", "doan", "trinh", "lam", "mai", "truong",
+    "ha", "luong", "luu", "cao", "chu", "trieu", "ta", "quach", "tong", "thai", "la",
+    "nghiem", "kieu", "van", "kim", "khuc", "phung", "lai", "tang", "vuong", "lo", "mac",
+    "hua", "giang", "cu", "chau", "tieu", "ton", "diep", "au", "khong", "thach", "ong",
+    "an", "banh", "bach", "cam", "hau", "hong", "lang", "lieu", "lu", "lac", "nong",
+    "quan", "ung", "vi", "yen", "tu", "to", "tat", "man", "ma", "khuat", "vang", "sung",
+    "hoa", "dau", "doan", "lenh", "nham",
+})
+# Said before a birth year given with the name: "Nguyễn Văn Tám sinh năm 1950".
+NAME_YEAR_WORDS = ("sinh nam", "nam sinh", "sn", "ns", "sinh", "nam")

@@ -49,11 +49,11 @@ def _phone(raw: str) -> Reading:
 
 
 READERS = {
-    "yes_no": lambda raw: read_yes_no(fold(raw)),
+    "yes_no": lambda raw: read_yes_no(fold(raw), raw),
     "choice4": lambda raw: read_choice(fold(raw), CHOICE4, raw),
     "choice_yn": lambda raw: read_choice(fold(raw), CHOICE_YN, raw),
-    "number": lambda raw: read_number(fold(raw)),
-    "year": lambda raw: read_year(fold(raw), YEAR_LOW, YEAR_HIGH),
+    "number": lambda raw: read_number(fold(raw), raw),
+    "year": lambda raw: read_year(fold(raw), YEAR_LOW, YEAR_HIGH, raw),
     "name": read_name,
     "phone": _phone,
     "command": lambda raw: _command(raw, at_name_step=False),
@@ -85,9 +85,14 @@ def expand(reply: str) -> str:
 
 
 def expected_reading(reader: str, expected: str) -> Reading:
+    """`!problem`; `?value` for a reading to confirm; `value|key=n` for a value said with
+    more (a name with its birth year)."""
     if expected.startswith("!"):
         return Reading(problem=expected[1:])
-    return Reading(int(expected) if reader in INT_READERS else expected)
+    sure = not expected.startswith("?")
+    value, *more = expected.lstrip("?").split("|")
+    also = {k: int(n) if n.isdigit() else n for k, n in (m.split("=", 1) for m in more)}
+    return Reading(int(value) if reader in INT_READERS else value, sure=sure, also=also or None)
 
 
 CASES = load_cases()

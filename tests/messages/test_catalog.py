@@ -26,6 +26,9 @@ RECIPIENTS = [Recipient(None, False, 2026), Recipient(1940, False, 2026),
 TWO_SEGMENTS = {"help", "assessment.result", "registration.consent"}
 LONG_NAME = "Nguyễn Thị Phương Thảo Hoàng"
 LONG_UNIT = "Chi hội Khuyến học số 1, Phường Trần Hưng Đạo"
+ALL_OPTIONS = [o for cs in CRITERIA.values() for g in cs.groups for i in g.indicators
+               for o in i.options]
+LONGEST_OPTION_LABELS = [o.label for o in ALL_OPTIONS]
 LONGEST_GROUPS = max((cs.groups for cs in CRITERIA.values()),
                      key=lambda gs: sum(len(g.sms) for g in gs))
 
@@ -45,6 +48,8 @@ SAMPLES = {
               "sms": max((g.sms for g in LONGEST_GROUPS), key=len)},
     "options": [{"zalo": g.name, "sms": g.sms} for g in LONGEST_GROUPS],
     "question": {"zalo": "Câu hỏi mẫu?", "sms": "Cau hoi mau?"},
+    "option": {"zalo": max(LONGEST_OPTION_LABELS, key=len),
+               "sms": max((o.sms for o in ALL_OPTIONS), key=len)},
     "hint": _longest("hint."), "expect": _longest("expect."), "where": _longest("where."),
     "verdict": _longest("verdict."), "standing": _longest("standing."),
     "ask": _longest("pending."),

@@ -1,0 +1,115 @@
+"""The name question: a person's name as typed, tidied.
+
+"Tên tôi là nguyễn văn an" → "Nguyễn Văn An"; "bà Lê Thị Hoa" → "Lê Thị Hoa" (the
+respect word is how she is addressed, not her name); "Nguyễn Văn Tám 1950" → the
+name, with 1950 handed on for the birth-year question that comes next.
+"""
+
+import unicodedata
+
+from . import vocabulary as v
+from .framing import core
+from .normalize import fold, strip_diacritics
+from .phone import to_e164
+from .reading import Reading
+
+_AROUND_NUMBER = frozenset({"sinh", "sn", "ns", "nay", "la", "nam sinh"})
+
+
+def _bare(word: str) -> str:
+    return word.strip(" .,;:!?-()[]\"'").lower()
+
+
+def _frames(words: list[str]) -> list[str]:
+    """Without "Dạ, tên tôi là … ạ"."""
+    while len(words) > 1 and _bare(words[0]) in v.NAME_PARTICLES:
+        words = words[1:]
+    while len(words) > 1 and _bare(words[-1]) in v.NAME_PARTICLES:
+        words = words[:-1]
+    for phrase in sorted((p.split() for p in v.NAME_LEADING), key=len, reverse=True):
+        n = len(phrase)
+        if len(words) > n and fold(" ".join(words[:n])).split() == phrase:
+            return words[n:]
+    return words
+
+
+def _year_word(word: str, words: list[str]) -> bool:
+    """"sinh", "sn", "nay"… before a number. A lone "năm" only when typed in lower case
+    among capitalised names ("Nguyễn Văn Tám năm 1950"): "Nguyễn Văn Năm 1950" is a name."""
+    folded = fold(word)
+    if folded in _AROUND_NUMBER:
+        return True
+    capitalised = all(w[:1].isupper() for w in words if fold(w) != "nam")
+    return folded == "nam" and word[:1].islower() and capitalised
+
+
+def _number_at_end(words: list[str]) -> tuple[list[str], str | None, bool]:
+    """(the words before it, the number, whether it was an age) for "… sinh năm 1950",
+    "… 76 tuổi"; the words unchanged and None when the name does not end in a number."""
+    i = len(words)
+    age = i > 1 and fold(words[i - 1]) == "tuoi"
+    i -= age
+    if i < 2 or not _bare(words[i - 1]).isdigit():
+        return words, None, False
+    number = _bare(words[i - 1])
+    i -= 1
+    while i > 1 and _year_word(_bare(words[i - 1]), words):
+        i -= 1
+    return words[:i], number, age
+
+
+def _numbers_around(words: list[str]) -> tuple[list[str], dict, bool]:
+    """A birth year, an age or a phone said with the name, at either end:
+    (the name's words, what was said besides, whether a number was left unexplained)."""
+    also: dict = {}
+    words, number, age = _number_at_end(words)
+    if number is None and len(words) > 1 and _bare(words[0]).isdigit():
+        number, words = _bare(words[0]), words[1:]
+    if number is None or age:
+        return words, also, False       # an age: the year is asked as usual
+    if len(number) == 4:
+        also["year"] = int(number)
+    elif to_e164(number):
+        also["phone"] = to_e164(number)
+    else:
+        return words, also, True
+    return words, also, False
+
+
+def _without_honorific(words: list[str]) -> list[str] | None:
+    """Drop "bà", "ông", "chú"… before a name; None when only a given name follows it."""
+    if len(words) < 2:
+        return words
+    first = _bare(words[0])
+    marked = first != strip_diacritics(first)
+    if marked and first in v.HONORIFICS and first not in v.HONORIFICS_ALSO_SURNAMES:
+        return words[1:] if len(words) > 2 else None
+    if fold(first) not in {strip_diacritics(h) for h in v.HONORIFICS}:
+        return words
+    if len(words) == 2 and not marked and fold(first) not in v.SURNAMES:
+        return None                               # "co Hoa": cô Hoa, a given name only
+    if len(words) > 2 and fold(words[1]) in v.SURNAMES:
+        return words[1:]                          # "ba Le Thi Hoa", "ông Nguyễn Văn Ba"
+    return words
+
+
+def read_name(raw: str) -> Reading:
+    words = _frames(unicodedata.normalize("NFC", raw or "").split())
+    words, also, stray = _numbers_around(words)
+    kept = _without_honorific([w for w in words if _bare(w)])
+    if kept is None:
+        return Reading(problem="name_full")
+    name = " ".join(kept).strip(" .,;:!?-()")
+    letters = sum(ch.isalpha() for ch in name)
+    if stray or letters < 2 or any(ch.isdigit() for ch in name):
+        return Reading(problem="name")
+    if len(name) > 60:
+        return Reading(problem="name_long")
+    if len(name.split()) < 2:
+        return Reading(problem="name_full")
+    folded = fold(name)
+    if set(folded.split()) & v.NOT_IN_NAMES or v.NOT_NAMES & {folded, core(folded)}:
+        return Reading(problem="name")   # "không muốn cho", "Đồng ý", "Cảm ơn", "Bỏ qua"
+    if name == name.lower() or name == name.upper():
+        name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
+    return Reading(name, also=also or None)

@@ -1,0 +1,172 @@
+"""A reply read word by word into signals: what says an answer, what only wraps it.
+
+    scan(tokens, lexicon, options) → [Signal("cue", …), Signal("number", 3, …), …]
+
+At each word the longest known phrase wins (an option's own words, a spoken
+number, a vocabulary phrase); on equal length an option beats a number, which
+beats the vocabulary. A number word that is also an everyday word ("ba" = bà,
+"năm", "tư" = từ) is a number only where a careful reader would take it as one:
+alone, after a word that introduces a number ("chọn ba", "cái thứ ba"), or next
+to another number ("hai ba" is two numbers, so nobody's answer).
+"""
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Sequence
+
+from . import vocabulary as v
+from .normalize import Token, fold
+from .numbers import RUN_WORDS, number_in_words, run_length
+
+# Kinds that never say an answer.
+WRAPPING = frozenset({"filler", "cue", "break"})
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str        # yes soft no neg unsure question filler cue break echo number shy
+                     # first last option unknown
+    value: object = None
+    start: int = 0
+    end: int = 0
+    letter: int | None = None   # typed as a plain a–e: the option letter it could be
+    weak: bool = False          # an option word that is also a particle ("luôn")
+    word: str = ""              # the folded words, for rules about one word
+
+
+def _spell(phrase: str) -> tuple[str, ...]:
+    words = []
+    for word in phrase.split():
+        words.extend(v.ABBREVIATIONS.get(word, word).split())
+    return tuple(words)
+
+
+def _lexicon(order) -> dict[tuple[str, ...], str]:
+    """Later groups win when a phrase is in two."""
+    return {_spell(p): kind for kind, phrases in order for p in phrases}
+
+
+YES_NO = _lexicon((
+    ("echo", v.ECHO), ("filler", v.PRONOUNS), ("cue", v.CHOOSING), ("filler", v.INTENSIFIERS),
+    ("filler", v.PARTICLES), ("break", v.BREAKS), ("soft", v.SOFT_YES), ("yes", v.YES),
+    ("no", v.NO), ("neg", v.NEGATORS), ("question", v.QUESTIONS), ("unsure", v.UNSURE)))
+CHOICE = _lexicon((
+    ("filler", v.PRONOUNS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
+    ("break", v.BREAKS), ("soft", v.SOFT_YES), ("yes", v.YES), ("no", v.NO),
+    ("neg", v.NEGATORS), ("cue", v.CHOOSING | v.NUMBER_CUES), ("first", v.FIRST),
+    ("last", v.LAST), ("question", v.QUESTIONS), ("unsure", v.UNSURE)))
+_MAX = max(len(p) for p in {**YES_NO, **CHOICE})
+_WRAPPERS = {p for p, kind in CHOICE.items() if kind in ("filler", "cue")}
+
+
+@lru_cache(maxsize=256)
+def option_phrases(options: tuple) -> dict[tuple[str, ...], frozenset[int]]:
+    """Every way to name each option (label, SMS form, aliases, plain synonyms of the
+    label), folded and spelled out: phrase → the options it names."""
+    found: dict[tuple[str, ...], set[int]] = {}
+    for i, option in enumerate(options, 1):
+        label = fold(option.label)
+        names = (label, fold(option.sms), *(fold(a) for a in option.aliases),
+                 *v.SYNONYMS.get(label, ()))
+        for name in names:
+            if name:
+                found.setdefault(_spell(name), set()).add(i)
+    return {p: frozenset(i) for p, i in found.items()}
+
+
+def spelled(tokens: Sequence[Token]) -> list[Token]:
+    """Texting abbreviations spelled out: "ko" → "khong", "tx" → "thuong xuyen"."""
+    out = []
+    for t in tokens:
+        full = v.ABBREVIATIONS.get(t.folded)
+        out.extend(Token(w, w) for w in full.split()) if full else out.append(t)
+    return out
+
+
+def _longest(words: list[str], i: int, table: dict) -> int:
+    for n in range(min(_MAX, len(words) - i), 0, -1):
+        if tuple(words[i:i + n]) in table:
+            return n
+    return 0
+
+
+def _number_at(words: list[str], toks: list[Token], i: int) -> Signal | None:
+    word = words[i]
+    if word.isdigit():
+        return Signal("number", int(word), i, i + 1, word=word)
+    if word == v.ORDINAL and i + 1 < len(words) and words[i + 1] in v.ORDINAL_WORDS \
+            and toks[i + 1].marked not in v.MARKED:     # "thứ nhất", "thứ tư" (not "thứ tự")
+        return Signal("number", v.ORDINAL_WORDS[words[i + 1]], i, i + 2, word="thu")
+    n = run_length(words, i)
+    for end in range(n, 1, -1):
+        value = number_in_words(words[i:i + end])
+        if value is not None:
+            return Signal("number", value, i, i + end, word=" ".join(words[i:i + end]))
+    if word in v.SHY_NUMBERS:
+        value = v.COLLOQUIAL_NUMBERS.get(word, v.DIGITS.get(word))
+        return Signal("shy", value, i, i + 1, word=word)
+    if word in RUN_WORDS and word != "khong":
+        value = number_in_words([word])
+        return Signal("number", value, i, i + 1, word=word) if value is not None else None
+    return None
+
+
+def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None) -> list[Signal]:
+    toks = spelled(tokens)
+    words = [t.folded for t in toks]
+    options = options or {}
+    out: list[Signal] = []
+    i = 0
+    while i < len(words):
+        t = toks[i]
+        letter = v.LETTERS.index(t.folded) + 1 if t.plain and t.folded in v.LETTERS \
+            and len(t.folded) == 1 else None
+        marked = v.MARKED.get(t.marked) if not t.plain else None
+        n_opt, n_lex = _longest(words, i, options), _longest(words, i, lexicon)
+        number = _number_at(words, toks, i)
+        n_num = number.end - number.start if number else 0
+        if marked is not None and max(n_opt, n_lex, n_num) <= 1:
+            sig = Signal("number", marked, i, i + 1, word=t.folded) if isinstance(marked, int) \
+                else Signal("filler" if marked == "pronoun" else marked, None, i, i + 1,
+                            word=t.folded)
+        elif n_opt and n_opt >= max(n_lex, n_num):
+            phrase = tuple(words[i:i + n_opt])
+            sig = Signal("option", options[phrase], i, i + n_opt, letter=letter,
+                         weak=n_opt == 1 and phrase in _WRAPPERS, word=" ".join(phrase))
+        elif number and n_num >= n_lex:
+            sig = replace(number, letter=letter)
+        elif n_lex:
+            phrase = tuple(words[i:i + n_lex])
+            sig = Signal(lexicon[phrase], None, i, i + n_lex, letter=letter, word=" ".join(phrase))
+        else:
+            sig = Signal("unknown", None, i, i + 1, letter=letter, word=t.folded)
+        out.append(sig)
+        i = sig.end
+    return _settle_shy(out)
+
+
+def _settle_shy(signals: list[Signal]) -> list[Signal]:
+    """A shy number word becomes a number, a pronoun (filler) or an unknown word."""
+    if not any(s.kind == "shy" for s in signals):
+        return signals
+    content = [s for s in signals if s.kind not in WRAPPING]
+    out = list(signals)
+    for k, s in enumerate(signals):
+        if s.kind != "shy":
+            continue
+        before = signals[k - 1] if k else None
+        after = signals[k + 1] if k + 1 < len(signals) else None
+        numeric = {"number", "shy"}
+        if (before and before.kind == "cue") or content == [s] \
+                or (before and before.kind in numeric) or (after and after.kind in numeric):
+            kind = "number"
+        elif s.word in v.PRONOUNS and content and content[0] is s:
+            kind = "filler"      # "ba chọn 3": bà, speaking
+        else:
+            kind = "unknown"
+        out[k] = replace(s, kind=kind)
+    return out
+
+
+def content(signals: list[Signal]) -> list[Signal]:
+    return [s for s in signals if s.kind not in WRAPPING]

@@ -1,0 +1,66 @@
+"""Chat spellings repaired into the words the readers know.
+
+A word is repaired only when it is not a known word as it stands and the
+repair gives one: "khônggg" → "khong" (letters held down), "khoong", "cos",
+"dduwowcj" → "khong", "co", "duoc" (Telex typed with the Vietnamese mode off),
+"co1", "kho6ng" → "co", "khong" (VNI). Anything else is left as it was, so a
+name or a place is never rewritten into an answer word.
+"""
+
+import re
+from functools import lru_cache
+
+from . import vocabulary as v
+
+_PHRASE_SETS = (v.YES, v.SOFT_YES, v.NO, v.NEGATORS, v.UNSURE, v.QUESTIONS, v.PARTICLES,
+                v.PRONOUNS, v.CHOOSING, v.INTENSIFIERS, v.ECHO, v.FIRST, v.LAST, v.YEAR_WORDS,
+                tuple(v.ABBREVIATIONS), tuple(v.ABBREVIATIONS.values()), tuple(v.SYNONYMS),
+                tuple(p for ps in v.SYNONYMS.values() for p in ps))
+KNOWN = frozenset(w for phrases in _PHRASE_SETS for p in phrases for w in p.split())
+NUMBER_WORDS = frozenset({*v.DIGITS, *v.UNITS_AFTER_TENS, v.TEN, v.HUNDRED, *v.THOUSAND,
+                          *v.ZERO_TENS})
+# Repairs must not make a lone consonant: "kkk" is laughter, not "k" (không).
+_TOO_SHORT = frozenset({"c", "k", "n", "h", "j", "r", "y"})
+_VOWELS = set("aeiouy")
+_VNI = re.compile(r"^([a-z]+)((?:[1-9][a-z]*)+)$")
+_RUNS = re.compile(r"(.)\1+")
+_TELEX_TONE = re.compile(r"(?<=.)[sfrxj]$")
+_TELEX_MARKS = (("dd", "d"), ("uow", "uo"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("aw", "a"),
+                ("ow", "o"), ("uw", "u"), ("w", "u"))
+
+
+def _known(word: str) -> bool:
+    return word in KNOWN and word not in _TOO_SHORT and bool(_VOWELS & set(word))
+
+
+def _telex(word: str) -> str:
+    word = _TELEX_TONE.sub("", word)
+    for typed, letter in _TELEX_MARKS:
+        word = word.replace(typed, letter)
+    return word
+
+
+def _vni(word: str) -> str | None:
+    """"co1" → "co": digits typed as marks. Not after a word that introduces a number
+    ("so2", "y2" are "số 2", "ý 2"), and never a number word ("ba3")."""
+    match = _VNI.match(word)
+    if not match or match.group(1) in v.NUMBER_CUES or match.group(1) in v.CHOOSING:
+        return None
+    bare = re.sub(r"\d", "", word)
+    if len(bare) < 2 or bare in NUMBER_WORDS or not _known(bare):
+        return None
+    return bare
+
+
+@lru_cache(maxsize=4096)
+def repair(word: str) -> str:
+    """The known word this one was meant to be, or the word unchanged."""
+    if word in KNOWN or word.isdigit():
+        return word
+    if any(ch.isdigit() for ch in word):
+        return _vni(word) or word
+    for candidate in (_RUNS.sub(r"\1", word), _telex(word), _telex(_RUNS.sub(r"\1", word)),
+                      _RUNS.sub(r"\1", _telex(word))):
+        if candidate != word and _known(candidate):
+            return candidate
+    return word
