@@ -1,8 +1,9 @@
 """The name question: a person's name as typed, tidied.
 
 "Tên tôi là nguyễn văn an" → "Nguyễn Văn An"; "bà Lê Thị Hoa" → "Lê Thị Hoa" (the
-respect word is how she is addressed, not her name); "Nguyễn Văn Tám 1950" → the
-name, with 1950 handed on for the birth-year question that comes next.
+respect word is how she is addressed, not her name); "Mẹ cháu tên Nguyễn Thị Liên" →
+"Nguyễn Thị Liên" (a child typing for a parent); "Nguyễn Văn Tám 1950" → the name,
+with 1950 handed on for the birth-year question that comes next.
 """
 
 import unicodedata
@@ -21,7 +22,7 @@ def _bare(word: str) -> str:
 
 
 def _frames(words: list[str]) -> list[str]:
-    """Without "Dạ, tên tôi là … ạ"."""
+    """Without "Dạ, tên tôi là … ạ", or "Mẹ cháu tên …", "Ông nội: …" before it."""
     while len(words) > 1 and _bare(words[0]) in v.NAME_PARTICLES:
         words = words[1:]
     while len(words) > 1 and _bare(words[-1]) in v.NAME_PARTICLES:
@@ -30,6 +31,14 @@ def _frames(words: list[str]) -> list[str]:
         n = len(phrase)
         if len(words) > n and fold(" ".join(words[:n])).split() == phrase:
             return words[n:]
+    for i in range(1, min(4, len(words) - 2) + 1):
+        if not all(fold(w) in v.KIN for w in words[:i]):
+            break
+        if words[i - 1].endswith(":"):
+            return words[i:]
+        for frame in (("ten", "la"), ("ten",), ("la",)):
+            if tuple(fold(w) for w in words[i:i + len(frame)]) == frame:
+                return words[i + len(frame):]
     return words
 
 
@@ -82,34 +91,44 @@ def _without_honorific(words: list[str]) -> list[str] | None:
         return words
     first = _bare(words[0])
     marked = first != strip_diacritics(first)
-    if marked and first in v.HONORIFICS and first not in v.HONORIFICS_ALSO_SURNAMES:
-        return words[1:] if len(words) > 2 else None
     if fold(first) not in {strip_diacritics(h) for h in v.HONORIFICS}:
         return words
-    if len(words) == 2 and not marked and fold(first) not in v.SURNAMES:
-        return None                               # "co Hoa": cô Hoa, a given name only
-    if len(words) > 2 and fold(words[1]) in v.SURNAMES:
-        return words[1:]                          # "ba Le Thi Hoa", "ông Nguyễn Văn Ba"
+    if len(words) == 2 and (marked or fold(first) not in v.SURNAMES):
+        return None                      # "cô Hoa", "ông Ba": how she is called, not a name
+    if marked and first not in v.HONORIFICS_ALSO_SURNAMES:
+        return words[1:]
+    if fold(words[1]) in v.SURNAMES:
+        return words[1:]                 # "ba Le Thi Hoa", "ông Nguyễn Văn Ba"
     return words
 
 
+def _problem(name: str) -> str | None:
+    words = name.split()
+    folded = fold(name).split()
+    if sum(ch.isalpha() for ch in name) < 2 or any(ch.isdigit() for ch in name):
+        return "name"
+    if len(name) > 60:
+        return "name_long"
+    if len(words) > v.NAME_MAX_WORDS or name.endswith("?"):
+        return "name"                    # a sentence, or a question back
+    if len(words) < 2 or folded[0] in v.MIDDLE_NAMES or folded[-1] in v.MIDDLE_NAMES:
+        return "name_full"               # "Huy", "Nguyễn Văn", "thị Hoa"
+    if set(folded) & v.NOT_IN_NAMES or v.NOT_NAMES & {" ".join(folded), core(" ".join(folded))}:
+        return "name"    # "không muốn cho", "Đồng ý", "Cảm ơn", "Bỏ qua"
+    return None
+
+
 def read_name(raw: str) -> Reading:
-    words = _frames(unicodedata.normalize("NFC", raw or "").split())
-    words, also, stray = _numbers_around(words)
+    words = [w for w in unicodedata.normalize("NFC", raw or "").split()
+             if any(ch.isalnum() for ch in w)]            # emoji and stray marks
+    words, also, stray = _numbers_around(_frames(words))
     kept = _without_honorific([w for w in words if _bare(w)])
     if kept is None:
         return Reading(problem="name_full")
-    name = " ".join(kept).strip(" .,;:!?-()")
-    letters = sum(ch.isalpha() for ch in name)
-    if stray or letters < 2 or any(ch.isdigit() for ch in name):
-        return Reading(problem="name")
-    if len(name) > 60:
-        return Reading(problem="name_long")
-    if len(name.split()) < 2:
-        return Reading(problem="name_full")
-    folded = fold(name)
-    if set(folded.split()) & v.NOT_IN_NAMES or v.NOT_NAMES & {folded, core(folded)}:
-        return Reading(problem="name")   # "không muốn cho", "Đồng ý", "Cảm ơn", "Bỏ qua"
+    name = " ".join(kept).strip(" .,;:!-()")
+    problem = "name" if stray else _problem(name)
+    if problem:
+        return Reading(problem=problem)
     if name == name.lower() or name == name.upper():
         name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
     return Reading(name, also=also or None)

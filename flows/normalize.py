@@ -17,6 +17,7 @@ from .spelling import repair
 # đ/Đ have no Unicode decomposition, so NFD alone leaves them in place.
 _STROKE = str.maketrans({"đ": "d", "Đ": "D"})
 _RUN = re.compile(r"[^\W_]+")
+_PAUSE = re.compile(r"[,;.!?…:]")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 _KEYCAPS = str.maketrans({"🔟": " 10 "})
 
@@ -24,6 +25,8 @@ _KEYCAPS = str.maketrans({"🔟": " 10 "})
 class Token(NamedTuple):
     folded: str      # "ba"
     marked: str      # as typed, lower case: "bà" (equal to `folded` when typed without marks)
+    pause: bool = False   # punctuation before it: "không, có" is two thoughts
+    glued: bool = False   # typed onto the word before it: the "3" of "VTV3"
 
     @property
     def plain(self) -> bool:
@@ -54,25 +57,26 @@ def tokens(text: str) -> tuple[Token, ...]:
     "số2" → ("so", "số"), ("2", "2")."""
     text = unicodedata.normalize("NFKC", (text or "").translate(_KEYCAPS)).lower()
     out: list[Token] = []
-    for run in _RUN.findall(text):
-        marked = unicodedata.normalize("NFC", run)
+    end = 0
+    for match in _RUN.finditer(text):
+        pause = bool(out) and bool(_PAUSE.search(text, end, match.start()))
+        end = match.end()
+        marked = unicodedata.normalize("NFC", match.group())
         folded = _ascii(strip_diacritics(marked))
         if not folded:
             continue
         fixed = repair(folded)
-        if fixed != folded:            # marks typed as letters or digits: none to trust
-            out.extend(Token(w, w) for w in fixed.split())
+        if fixed != folded:   # marks typed as letters or digits: kept as typed, never "plain"
+            out.extend(Token(w, folded, pause and k == 0) for k, w in enumerate(fixed.split()))
             continue
         pieces = _LETTER_DIGIT.split(folded)
-        if len(pieces) == 1 and len(marked) == len(folded):
-            out.append(Token(folded, marked))
-            continue
+        same = len(marked) == len(folded)  # strip_diacritics keeps NFC lengths: cut alike
         start = 0
-        for piece in pieces:   # strip_diacritics keeps NFC lengths: cut `marked` alike
-            end = start + len(piece)
-            same = len(marked) == len(folded)
-            out.append(Token(piece, marked[start:end] if same else piece))
-            start = end
+        for k, piece in enumerate(pieces):
+            stop = start + len(piece)
+            out.append(Token(piece, marked[start:stop] if same else piece, pause and k == 0,
+                             k > 0))
+            start = stop
     return tuple(out)
 
 

@@ -32,6 +32,8 @@ class Signal:
     letter: int | None = None   # typed as a plain a–e: the option letter it could be
     weak: bool = False          # an option word that is also a particle ("luôn")
     word: str = ""              # the folded words, for rules about one word
+    pause: bool = False         # punctuation before it
+    sure: bool = True           # False: "tu" alone, four if it was typed "tư"
 
 
 def _spell(phrase: str) -> tuple[str, ...]:
@@ -48,13 +50,15 @@ def _lexicon(order) -> dict[tuple[str, ...], str]:
 
 YES_NO = _lexicon((
     ("echo", v.ECHO), ("filler", v.PRONOUNS), ("cue", v.CHOOSING), ("filler", v.INTENSIFIERS),
-    ("filler", v.PARTICLES), ("break", v.BREAKS), ("soft", v.SOFT_YES), ("yes", v.YES),
-    ("no", v.NO), ("neg", v.NEGATORS), ("question", v.QUESTIONS), ("unsure", v.UNSURE)))
+    ("filler", v.PARTICLES), ("break", v.BREAKS), ("soft", v.SOFT_YES),
+    ("soft_no", v.SOFT_NO), ("yes", v.YES), ("no", v.NO), ("neg", v.NEGATORS),
+    ("question", v.QUESTIONS), ("unsure", v.UNSURE), ("correction", v.CORRECTIONS)))
 CHOICE = _lexicon((
     ("filler", v.PRONOUNS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
     ("break", v.BREAKS), ("soft", v.SOFT_YES), ("yes", v.YES), ("no", v.NO),
     ("neg", v.NEGATORS), ("cue", v.CHOOSING | v.NUMBER_CUES), ("first", v.FIRST),
-    ("last", v.LAST), ("question", v.QUESTIONS), ("unsure", v.UNSURE)))
+    ("last", v.LAST), ("question", v.QUESTIONS), ("unsure", v.UNSURE),
+    ("correction", v.CORRECTIONS)))
 _MAX = max(len(p) for p in {**YES_NO, **CHOICE})
 _WRAPPERS = {p for p, kind in CHOICE.items() if kind in ("filler", "cue")}
 
@@ -79,7 +83,10 @@ def spelled(tokens: Sequence[Token]) -> list[Token]:
     out = []
     for t in tokens:
         full = v.ABBREVIATIONS.get(t.folded)
-        out.extend(Token(w, w) for w in full.split()) if full else out.append(t)
+        if full:
+            out.extend(Token(w, w, t.pause and k == 0) for k, w in enumerate(full.split()))
+        else:
+            out.append(t)
     return out
 
 
@@ -92,6 +99,8 @@ def _longest(words: list[str], i: int, table: dict) -> int:
 
 def _number_at(words: list[str], toks: list[Token], i: int) -> Signal | None:
     word = words[i]
+    if word == "0" and i + 1 < len(words) and words[i + 1].isalpha():
+        return Signal("no", None, i, i + 1, word="khong")   # SMS "0 biết", "0 đồng ý"
     if word.isdigit():
         return Signal("number", int(word), i, i + 1, word=word)
     if word == v.ORDINAL and i + 1 < len(words) and words[i + 1] in v.ORDINAL_WORDS \
@@ -125,7 +134,7 @@ def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None) ->
         n_opt, n_lex = _longest(words, i, options), _longest(words, i, lexicon)
         number = _number_at(words, toks, i)
         n_num = number.end - number.start if number else 0
-        if marked is not None and max(n_opt, n_lex, n_num) <= 1:
+        if marked is not None and not n_opt and max(n_lex, n_num) <= 1:
             sig = Signal("number", marked, i, i + 1, word=t.folded) if isinstance(marked, int) \
                 else Signal("filler" if marked == "pronoun" else marked, None, i, i + 1,
                             word=t.folded)
@@ -140,9 +149,26 @@ def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None) ->
             sig = Signal(lexicon[phrase], None, i, i + n_lex, letter=letter, word=" ".join(phrase))
         else:
             sig = Signal("unknown", None, i, i + 1, letter=letter, word=t.folded)
-        out.append(sig)
+        out.append(replace(sig, pause=t.pause))
         i = sig.end
-    return _settle_shy(out)
+    return _counts(_settle_shy(out), words, toks)
+
+
+def _counts(signals: list[Signal], words: list[str], toks: list[Token]) -> list[Signal]:
+    """A number that counts something ("2 lần", "7h", "VTV3", "lớp 5") is not an option."""
+    out = list(signals)
+    for k in range(len(signals) - 1, -1, -1):      # "2 3 lần": both count
+        s = signals[k]
+        if s.kind != "number":
+            continue
+        after = words[s.end:s.end + 2]
+        counted = bool(after) and (after[0] in v.COUNT_WORDS or " ".join(after) in v.COUNT_WORDS)
+        counted = counted or (k + 1 < len(out) and out[k + 1].kind == "unknown"
+                              and signals[k + 1].kind == "number")
+        named = k > 0 and signals[k - 1].kind == "unknown" and toks[s.start].glued
+        if counted or named:
+            out[k] = replace(s, kind="unknown")
+    return out
 
 
 def _settle_shy(signals: list[Signal]) -> list[Signal]:
@@ -157,9 +183,12 @@ def _settle_shy(signals: list[Signal]) -> list[Signal]:
         before = signals[k - 1] if k else None
         after = signals[k + 1] if k + 1 < len(signals) else None
         numeric = {"number", "shy"}
-        if (before and before.kind == "cue") or content == [s] \
+        alone = content == [s]
+        if (before and before.kind == "cue") or alone \
                 or (before and before.kind in numeric) or (after and after.kind in numeric):
             kind = "number"
+            if alone and s.word in v.COLLOQUIAL_NUMBERS and not (before and before.kind == "cue"):
+                s = replace(s, sure=False)    # "tu" alone: tư, or tự, từ?
         elif s.word in v.PRONOUNS and content and content[0] is s:
             kind = "filler"      # "ba chọn 3": bà, speaking
         else:

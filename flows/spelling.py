@@ -16,11 +16,12 @@ _PHRASE_SETS = (v.YES, v.SOFT_YES, v.NO, v.NEGATORS, v.UNSURE, v.QUESTIONS, v.PA
                 v.PRONOUNS, v.CHOOSING, v.INTENSIFIERS, v.ECHO, v.FIRST, v.LAST, v.YEAR_WORDS,
                 tuple(v.ABBREVIATIONS), tuple(v.ABBREVIATIONS.values()), tuple(v.SYNONYMS),
                 tuple(p for ps in v.SYNONYMS.values() for p in ps))
-KNOWN = frozenset(w for phrases in _PHRASE_SETS for p in phrases for w in p.split())
 NUMBER_WORDS = frozenset({*v.DIGITS, *v.UNITS_AFTER_TENS, v.TEN, v.HUNDRED, *v.THOUSAND,
                           *v.ZERO_TENS})
+KNOWN = frozenset(w for phrases in _PHRASE_SETS for p in phrases for w in p.split()) \
+    | NUMBER_WORDS
 # Repairs must not make a lone consonant: "kkk" is laughter, not "k" (không).
-_TOO_SHORT = frozenset({"c", "k", "n", "h", "j", "r", "y"})
+_TOO_SHORT = frozenset({"c", "k", "n", "h", "j", "r"})
 _VOWELS = set("aeiouy")
 _VNI = re.compile(r"^([a-z]+)((?:[1-9][a-z]*)+)$")
 _RUNS = re.compile(r"(.)\1+")
@@ -30,6 +31,8 @@ _TELEX_MARKS = (("dd", "d"), ("uow", "uo"), ("aa", "a"), ("ee", "e"), ("oo", "o"
 
 
 def _known(word: str) -> bool:
+    """A repair must give a known word with a vowel: "kkk" is laughter, not "k" (không).
+    (A repaired word is never taken for an option letter: see normalize.tokens.)"""
     return word in KNOWN and word not in _TOO_SHORT and bool(_VOWELS & set(word))
 
 
@@ -44,12 +47,14 @@ def _vni(word: str) -> str | None:
     """"co1" → "co": digits typed as marks. Not after a word that introduces a number
     ("so2", "y2" are "số 2", "ý 2"), and never a number word ("ba3")."""
     match = _VNI.match(word)
-    if not match or match.group(1) in v.NUMBER_CUES or match.group(1) in v.CHOOSING:
+    if not match:
         return None
+    head, tail = match.groups()
+    if tail.isdigit() and (head in v.NUMBER_CUES or head in v.CHOOSING or len(tail) > 2
+                           or (head in NUMBER_WORDS and head != "khong")):
+        return None      # "so2", "y2", "ba3": a word and a number; "co123" is no spelling
     bare = re.sub(r"\d", "", word)
-    if len(bare) < 2 or bare in NUMBER_WORDS or not _known(bare):
-        return None
-    return bare
+    return bare if _known(bare) else None
 
 
 @lru_cache(maxsize=4096)

@@ -19,7 +19,8 @@ from .normalize import Token, fold, tokens, tokens_of_folded
 from .numbers import digit_by_digit, number_in_words  # noqa: F401
 from .phone import to_e164
 from .reading import AMBIGUOUS, OUT_OF_RANGE, UNKNOWN, UNSURE, Reading
-from .scanning import CHOICE, YES_NO, Signal, content, option_phrases, scan, spelled
+from .scanning import (CHOICE, WRAPPING, YES_NO, Signal, content, option_phrases, scan,
+                       spelled)
 
 
 def _tokens(folded: str, raw: str | None) -> tuple[Token, ...]:
@@ -28,49 +29,67 @@ def _tokens(folded: str, raw: str | None) -> tuple[Token, ...]:
 
 # -- yes / no -----------------------------------------------------------------------------------
 
-def _polarity(signals: list[Signal]) -> list[tuple[str, Signal]]:
-    """yes / no per clause, a negator turning the yes after it into a no."""
-    out: list[tuple[str, Signal]] = []
-    negated = False
+def _clauses(signals: list[Signal]) -> list[list[Signal]]:
+    """What is said, split at "nhưng", "à", commas and full stops: "không, à có" is two
+    thoughts."""
+    clauses: list[list[Signal]] = [[]]
     for s in signals:
-        if s.kind == "break":
-            negated = False
-            out.append(("break", s))
-        elif s.kind in ("no", "neg"):
-            negated = True
-            out.append(("no" if s.kind == "no" else "neg", s))
-        elif s.kind in ("yes", "soft"):
-            out.append(("no" if negated else s.kind, s))
-        elif s.kind == "echo":
-            out.append(("echo", s))
-    return out
+        if s.kind == "break" or s.pause:
+            clauses.append([])
+        if s.kind not in WRAPPING:
+            clauses[-1].append(s)
+    return [c for c in clauses if c]
+
+
+def _clause_answer(clause: list[Signal]) -> str | None:
+    """"yes", "no", "asked" (a question back), or None (nothing said). A negator turns
+    the yes right after it into a no ("không đồng ý", "chưa có", "đâu có"); a yes then a
+    no at the end asks back ("có không?", "được chưa"); "đâu" after a yes denies it
+    ("có đi đâu"). "dạ", "ừ" count only when nothing stronger is said."""
+    strong: list[str] = []
+    negating = False
+    for k, s in enumerate(clause):
+        last = k == len(clause) - 1
+        if s.kind == "no":
+            if last and "yes" in strong and strong[-1] == "yes":
+                return "asked"
+            strong.append("no")
+            negating = True
+        elif s.kind == "neg":
+            denied = clause[k - 1].word.split()[0] == "co" or s.word == "sao duoc" if k else False
+            if last and strong[-1:] == ["yes"] and denied:
+                strong[-1] = "no"           # "có đi đâu", "đồng ý sao được": a denial
+            negating = k == 0
+        elif s.kind == "yes":
+            strong.append("no" if negating else "yes")
+        elif s.kind != "echo":
+            negating = False
+    if strong:
+        return "yes" if set(strong) == {"yes"} else "no" if set(strong) == {"no"} else "both"
+    softs = {s.kind for s in clause}
+    return "no" if "soft_no" in softs else "yes" if "soft" in softs else None
 
 
 def read_yes_no(folded: str, raw: str | None = None) -> Reading:
-    said = content(scan(_tokens(folded, raw), YES_NO))
+    signals = scan(_tokens(folded, raw), YES_NO)
+    said = content(signals)
     kinds = {s.kind for s in said}
     if "unsure" in kinds:
         return UNSURE
-    if kinds & {"question", "unknown", "number", "shy"} or not said:
+    if kinds & {"question", "unknown", "number", "shy", "correction"} or not said:
         return UNKNOWN
-    polar = _polarity(said)
-    for k, (kind, s) in enumerate(polar):
-        later = [p for p, _ in polar[k + 1:]]
-        clause = later[:later.index("break")] if "break" in later else later
-        if kind == "yes" and clause and clause[-1] in ("no", "neg"):
-            return UNKNOWN          # "có không?", "được không", "có đâu": asked back
-        if kind == "yes" and s.word == "dung" and clause[:1] == ["echo"]:
-            return UNKNOWN          # "dung xoa": đúng, or đừng?
-    answers = [p for p, _ in polar if p in ("yes", "no")]
-    heard = [p for p, _ in polar if p != "break"]
-    if heard and heard[0] == "echo":
+    but = [k for k, s in enumerate(signals) if s.word == "nhung"]
+    if but and content(signals[but[0]:]):
+        return UNKNOWN              # "đồng ý nhưng phải hỏi mẹ đã": a condition
+    if said[0].kind == "echo":
         return UNKNOWN              # "tham gia": the question's words, no answer
-    if not answers:
-        answers = [p for p, _ in polar if p == "soft"]
-        return Reading("yes") if answers else UNKNOWN
-    if set(answers) == {"yes"}:
+    for k, s in enumerate(said[:-1]):
+        if s.word == "dung" and s.kind == "yes" and said[k + 1].kind == "echo":
+            return UNKNOWN          # "dung xoa": đúng, or đừng?
+    answers = {_clause_answer(c) for c in _clauses(signals)} - {None}
+    if answers == {"yes"}:
         return Reading("yes")
-    if set(answers) == {"no"}:
+    if answers == {"no"}:
         return Reading("no")
     return UNKNOWN
 
@@ -202,8 +221,13 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
     if not said:
         return Reading(letter) if letter else UNKNOWN
     kinds = {s.kind for s in said}
-    if "question" in kinds or _asked_back(said):
+    if "question" in kinds or _asked_back(said) or _double_negation(signals):
         return UNKNOWN
+    if "unsure" in kinds:
+        return UNSURE                    # "có lẽ 2", "chắc 3": not sure themselves
+    if "correction" in kinds:
+        return AMBIGUOUS                 # "3 à nhầm 2": two answers, one taken back
+    asking = (raw or "").rstrip().endswith("?")
     chosen: set[int] = set()
     weak: set[int] = set()
     several = out_of_range = negated = False
@@ -219,6 +243,7 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
             polar.pop() if polar and before.kind == "no" else None
             continue
         if s.kind == "number":
+            unknown += 0 if s.sure else 1
             if 1 <= s.value <= n:
                 chosen.add(s.value)
             else:
@@ -231,14 +256,17 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
             else:
                 chosen |= s.value
         elif s.kind in ("first", "last"):
-            cued = k and signals[signals.index(s) - 1].kind == "cue"
-            chosen.add(1 if s.kind == "first" else n) if cued else None
-            unknown += 0 if cued else 1
+            at = signals.index(s)
+            if at and signals[at - 1].kind == "cue":      # "cái đầu tiên", "ý cuối"
+                chosen.add(1 if s.kind == "first" else n)
+            else:
+                unknown += 1
         elif s.kind in ("yes", "no", "soft"):
             polar.append(s.kind)
+        elif s.kind == "neg" and k == len(said) - 1 and "yes" in polar and before.word == "co":
+            polar = ["no" if p == "yes" else p for p in polar]   # "có đi đâu": a denial
         elif s.kind in ("unknown", "echo", "neg"):
             unknown += 1
-    unsure = "unsure" in kinds
     if not chosen and not several:
         chosen = weak
     meant = _meant(polar, options, bool(chosen or letter))
@@ -254,12 +282,12 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
     answers = chosen | meant
     if len(answers) > 1 or several or (answers and out_of_range):
         return AMBIGUOUS
+    if answers and asking and unknown:
+        return UNKNOWN                   # "nghe đài có tính không?": a question back
     if answers:
-        return Reading(answers.pop(), sure=not (unknown or unsure or negated))
+        return Reading(answers.pop(), sure=not (unknown or negated or asking))
     if out_of_range:
         return OUT_OF_RANGE
-    if unsure:
-        return UNSURE
     if negated:
         return UNKNOWN
     return _partial(said, options) or UNKNOWN
@@ -274,6 +302,24 @@ def _asked_back(said: list[Signal]) -> bool:
         return False
     before = said[-2]
     return before.kind == "yes" or (before.kind == "option" and before.word in _YES_WORDS)
+
+
+_NEGATING = frozenset({"khong", "chua", "dau"})
+
+
+def _double_negation(signals: list[Signal]) -> bool:
+    """"không ngày nào không xem", "chưa bỏ buổi nào": a negation of something the
+    reader does not know turns the meaning round; it cannot be read."""
+    said = content(signals)
+    negations = [k for k, s in enumerate(said) if s.kind in ("no", "neg")
+                 or (s.kind == "option" and s.word.split()[0] in _NEGATING)]
+    if not negations:
+        return False
+    first = negations[0]
+    unknown_after = any(s.kind == "unknown" for s in said[first + 1:])
+    apart = any(k > first + 1 for k in negations[1:])
+    start = signals.index(said[first])
+    return unknown_after and (apart or any(s.word == "nao" for s in signals[start:]))
 
 
 _YES_WORDS = frozenset(" ".join(p) for p, kind in CHOICE.items() if kind == "yes")

@@ -16,6 +16,10 @@ YES = frozenset({
     "phai", "chinh xac", "co chu", "tat nhien", "chac chan", "co muon", "muon", "co the",
     "nhat tri", "thong nhat", "ung ho", "khong phan doi", "ok luon", "chuan", "chuan roi",
     "dong y roi", "co dong y", "xin dong y", "hoan toan dong y", "cung duoc", "duoc thoi",
+    "chap nhan", "cho phep", "sao lai khong", "sao khong", "khong van de", "khong van de gi",
+    "khong thanh van de", "khong ngai", "cho luu", "luu di", "cu luu", "cu ghi", "ghi di",
+    "cu lam", "lam di", "xoa di", "cu xoa", "dang ky di", "ok ban", "oke nha", "duoc a",
+    "co chu sao",
 })
 
 # Acknowledgements: a yes when nothing else is said ("dạ", "ừ"), politeness before
@@ -28,11 +32,19 @@ SOFT_YES = frozenset({"da", "vang", "da vang", "vang a", "u", "uh", "uk", "um", 
 NO = frozenset({
     "khong", "ko", "k", "kg", "kh", "khg", "khum", "hong", "hok", "hem", "hum", "hong co",
     "chua", "no", "n", "khoi", "thoi khoi", "khoi di", "khoi can", "khong can", "chang",
-    "khong bao gio", "chua bao gio", "khong muon", "tu choi",
+    "khong bao gio", "chua bao gio", "khong muon", "tu choi", "lam gi co", "dau co",
+    "co dau", "co bao gio dau", "khong dau",
 })
 
+# "thôi" (never mind): a no when nothing else is said; after a yes only a particle.
+SOFT_NO = frozenset({"thoi", "thoi a", "ma thoi"})
+
 # Negators that are not an answer by themselves: "đâu có" is a no, "đâu" alone is "where?".
-NEGATORS = frozenset({"dau"})
+NEGATORS = frozenset({"dau", "sao duoc"})
+
+# Taking back what was just said: "2, à nhầm, 3". The reply names two answers.
+CORRECTIONS = frozenset({"nham", "nham roi", "nham nhe", "a nham", "xin loi nham",
+                         "sua lai", "doi lai", "a khong"})
 
 # "I don't know", "maybe", "let me think": never a no, never a yes. Asked again.
 UNSURE = frozenset({
@@ -42,14 +54,17 @@ UNSURE = frozenset({
     "the nao cung duoc", "gi cung duoc", "hoi kho", "kho noi", "kho tra loi", "de nghi",
     "de toi nghi", "de em nghi", "de chau nghi", "de bac nghi", "de xem", "de xem da",
     "de tinh", "de sau", "chua nghi", "phan van", "luong lu", "khoan da", "chiu",
-    "khong biet nua", "lam sao biet", "co hay khong", "chac", "chac la",
+    "khong biet nua", "lam sao biet", "co hay khong", "chac", "chac la", "co the",
+    "cha biet", "cha hieu", "cha nho", "binh thuong", "hmm", "hm", "tuy luc",
+    "tuy hom", "tuy ngay",
 })
 
 # Replies that ask something back or talk about the question: not an answer.
 QUESTIONS = frozenset({
     "la sao", "the nao", "nghia la gi", "la gi", "gi vay", "gi the", "sao", "tai sao",
     "hoi lai", "noi lai", "nhac lai", "hoi gi", "cai gi", "cau nay", "cau hoi",
-    "khong hieu cau hoi", "de lam gi", "lam gi", "o dau", "bao nhieu",
+    "khong hieu cau hoi", "de lam gi", "lam gi", "o dau", "bao nhieu", "tinh khong",
+    "co tinh khong", "duoc khong", "co duoc khong", "the a", "vay a",
     "khong co y kien", "khong y kien", "y kien",
 })
 
@@ -63,7 +78,9 @@ PARTICLES = frozenset({
     "cam on chau", "cam on a", "thank", "thanks", "thank you", "tks", "ban oi", "em oi",
     "chau oi", "con oi", "a oi", "hi", "hihi", "hehe", "haha", "nhe ban", "nhe em",
     "nhe chau", "nha ban", "nha em", "het", "tat ca", "ca", "voi", "cai da", "xong",
-    "khong sao", "khong van de gi", "khong thanh van de", "khong co gi", "the nhe", "vay nhe",
+    "khong sao", "khong co gi", "khong co chi", "the nhe", "vay nhe", "o", "e", "cua",
+    "chu sao", "chu sao khong", "chu", "day a", "do a", "ne", "nhe nhe", "nha nha",
+    "va", "hoac", "hoac la", "hay la", "voi lai", "cung nhu",
     "la", "con", "nhe a", "nha a", "cho", "ma thoi", "thoi a",
 })
 
@@ -71,7 +88,8 @@ PARTICLES = frozenset({
 PRONOUNS = frozenset({
     "toi", "tui", "minh", "em", "chau", "con", "bac", "ong", "ba", "co", "chu", "anh",
     "chi", "cu", "ban", "ta", "tao", "chung toi", "nha toi", "gia dinh toi", "bo me",
-    "ong ba", "vo chong toi", "bac gai", "bac trai", "ba con",
+    "ong ba", "vo chong toi", "bac gai", "bac trai", "ba con", "ong noi", "ba noi",
+    "ong ngoai", "ba ngoai", "bo chau", "me chau", "bo con", "me con", "bo em", "me em",
 })
 
 # Choosing verbs and the nouns for an option: "chọn", "lấy", "đánh dấu"; "số", "ý", "đáp án".
@@ -98,7 +116,12 @@ NUMBER_CUES = frozenset({
 })
 
 # Words that separate two thoughts: what comes after is read on its own.
-BREAKS = frozenset({"nhung", "ma con", "con nhu"})
+BREAKS = frozenset({"nhung", "ma con", "con nhu", "ma"})
+
+# After a number these make it a count, not an option: "2 lần", "7h", "1 tuần".
+COUNT_WORDS = frozenset({"lan", "buoi", "ngay", "tuan", "thang", "nam", "gio", "tieng",
+                         "phut", "tuoi", "nguoi", "cuon", "quyen", "bai", "ly", "cai", "chuc",
+                         "phan tram", "trang", "kenh", "km", "nghin", "trieu", "dong"})
 
 # Words of the question itself, said back with a yes or a no: "đồng ý tham gia",
 # "không muốn lưu". They are allowed only once a yes or no has been said.
@@ -133,6 +156,11 @@ ORDINAL_WORDS = {"nhat": 1, "nhi": 2, "tu": 4}
 FIRST = frozenset({"dau tien", "dau"})          # "đầu" only after a cue: "cái đầu"
 LAST = frozenset({"cuoi cung", "cuoi", "sau cung", "chot"})
 
+# Said with a year and no help reading it: the lunar year's name, the calendar.
+YEAR_EXTRAS = frozenset({"tuoi", "am", "duong", "lich", "am lich", "duong lich", "giap", "at",
+                         "binh", "dinh", "mau", "ky", "canh", "tan", "nham", "quy", "ty", "suu",
+                         "dan", "mao", "meo", "thin", "ngo", "mui", "than", "dau", "tuat",
+                         "hoi", "cua", "ba", "ong", "bac", "toi", "chau", "con", "em"})
 # Said before a year only ("năm 1955"): elsewhere "năm" is five.
 YEAR = "nam"
 YEAR_WORDS = frozenset({"nam", "sinh nam", "nam sinh", "sn", "ns", "sinh", "sinh vao nam",
@@ -148,6 +176,8 @@ LETTERS = "abcde"
 MARKED = {
     "bà": "pronoun", "cô": "pronoun", "bọn": "pronoun",
     "đừng": "no", "chả": "no", "chẳng": "no", "chớ": "no", "hông": "no",
+    "bố": "pronoun", "mẹ": "pronoun", "bảo": "pronoun", "nội": "pronoun", "ngoại": "pronoun",
+    "à": "break", "hả": "question", "hở": "question",
     "từ": "unknown", "tự": "unknown", "tú": "unknown", "bá": "unknown", "cố": "unknown",
     "tạm": "unknown", "mốt": "unknown", "nằm": "unknown", "dùng": "unknown",
     "dũng": "unknown", "cỏ": "unknown", "cờ": "unknown", "cọ": "unknown", "vàng": "unknown",
@@ -164,7 +194,9 @@ ABBREVIATIONS = {"ko": "khong", "k": "khong", "kg": "khong", "kh": "khong", "khg
                  "khum": "khong", "hong": "khong", "hok": "khong", "hem": "khong",
                  "hum": "khong", "chang": "khong", "bt": "biet", "dc": "duoc", "j": "gi",
                  "ntn": "the nao", "lm": "lam", "r": "roi", "thg": "thuong",
-                 "tx": "thuong xuyen", "tt": "thinh thoang", "h": "gio"}
+                 "tx": "thuong xuyen", "tt": "thinh thoang", "h": "gio", "bit": "biet",
+                 "ch": "chua", "bh": "bao gio", "bjo": "bao gio", "bg": "bao gio",
+                 "vs": "voi", "uk": "u", "ukm": "u"}
 
 # Plain words for an option's meaning that the criteria files need not list:
 # "luôn luôn" is "thường xuyên". Compared after ABBREVIATIONS.
@@ -172,25 +204,37 @@ SYNONYMS = {
     "thuong xuyen": ("hang ngay", "hang ngay hang ngay", "ngay nao cung", "moi ngay",
                      "luon luon", "suot", "suot ngay", "thuong", "deu deu", "deu dan",
                      "ngay nao cung co", "thuong xuyen luon", "lien tuc", "hang tuan",
-                     "tuan nao cung"),
+                     "tuan nao cung", "toi nao cung", "sang nao cung", "hom nao cung",
+                     "buoi nao cung", "dem nao cung", "thang nao cung", "hang hang ngay",
+                     "ngay nao cung xem", "ngay nao cung doc", "ngay nao cung nghe"),
     "thinh thoang": ("doi khi", "doi luc", "co luc", "co khi", "lau lau mot lan",
-                     "thinh thoang thoi", "cung co", "luc co luc khong", "tuy luc",
-                     "thoang thoang", "it nhieu"),
+                     "thinh thoang thoi", "cung co", "luc co luc khong", "thoang thoang",
+                     "it nhieu", "hom co hom khong", "bua co bua khong", "khi co khi khong",
+                     "ngay co ngay khong", "luc nao ranh", "khi nao ranh", "ranh thi",
+                     "luc nao ranh thi"),
     "hiem khi": ("it khi", "it lam", "rat it", "hiem", "hiem lam", "it", "lau lau",
-                 "it khi lam", "hoa hoan", "hiem hoi", "chi doi khi thoi"),
+                 "it khi lam", "hoa hoan", "hiem hoi", "khong may khi", "chua may khi",
+                 "may khi", "nam thi muoi hoa", "lau lam", "lau lam moi", "lau lau moi",
+                 "moi nam mot lan", "nam mot lan", "thang mot lan", "moi thang mot lan"),
     "khong": ("khong bao gio", "chua bao gio", "chua lan nao", "khong lan nao",
               "khong co", "chua co", "chua tung", "khong he", "chua he", "chua bao h",
               "khong bao h"),
     "thanh thao": ("thao", "rat thao", "thao lam", "gioi", "rat gioi", "ranh", "rat ranh",
                    "rat tot", "dung tot", "thanh thao lam", "de dang", "dung thao",
-                   "biet ro", "lam tot"),
+                   "biet ro", "lam tot", "nhuyen", "ngon lanh", "dung ngon lanh", "vo tu",
+                   "dung vo tu", "rat thanh thao", "thong thao", "sanh", "dung rat tot"),
     "lam duoc": ("duoc", "biet", "biet lam", "tam duoc", "tam tam", "binh thuong",
-                 "tam on", "cung duoc", "lam dc", "biet dung", "dung duoc"),
+                 "tam on", "cung duoc", "lam dc", "biet dung", "dung duoc", "tam",
+                 "tam tam thoi", "kha", "cung tam", "on"),
     "con lung tung": ("lung tung", "chua thao", "chua quen", "chua quen lam", "biet it",
                       "biet chut it", "con kem", "kem", "chua gioi", "con bo ngo",
-                      "bo ngo", "con vung", "chua ranh"),
+                      "bo ngo", "con vung", "chua ranh", "long ngong", "con long ngong",
+                      "vung ve", "con vung ve", "chua thao lam", "ngo ngac"),
     "chua biet": ("chua biet lam", "khong biet lam", "chua lam duoc", "khong lam duoc",
-                  "chua dung bao gio", "khong biet dung", "chua biet dung"),
+                  "chua dung bao gio", "khong biet dung", "chua biet dung", "khong biet gi",
+                  "khong biet gi het", "chiu", "chiu chet", "mu tit", "dot dac", "chiu thoi",
+                  "khong biet xai", "chua biet xai", "khong biet su dung", "khong xai duoc",
+                  "khong dung duoc"),
 }
 
 # -- names -------------------------------------------------------------------------------------
@@ -201,19 +245,28 @@ SYNONYMS = {
 # thanks, a greeting.
 NOT_NAMES = YES | NO | UNSURE | frozenset({
     "cam on", "xin chao", "chao ban", "chao em", "bo qua", "duoc roi", "toi dong y",
-    "co chu", "alo alo", "ok roi", "vang a", "da vang a", "xin loi", "tam biet"})
+    "co chu", "alo alo", "ok roi", "vang a", "da vang a", "xin loi", "tam biet", "bi mat"})
 NOT_IN_NAMES = frozenset({"khong", "ko", "muon", "gi", "biet", "nao", "vay", "chua", "lam gi",
-                          "de", "tai sao", "sao"})
+                          "de", "tai sao", "sao", "roi", "ai"})
+# Given names are two to four words, five for some minorities' names.
+NAME_MAX_WORDS = 5
+# Middle names: a name that ends with one, or starts with one, is not full.
+MIDDLE_NAMES = frozenset({"van", "thi"})
 
 # Said around a name. Frames are folded ("Tên tôi là", "Họ và tên:"); particles
 # keep their marks, because folded "da" or "vang" can be a name (Đa, Vàng).
-_SELF = ("toi", "em", "chau", "con", "bac", "ong", "minh", "tui")
+_SELF = ("toi", "em", "chau", "con", "bac", "ong", "minh", "tui", "ba", "co", "chu", "anh",
+         "chi", "cu")
 NAME_LEADING = (
     "ho va ten cua toi la", "ho va ten la", "ho va ten", "ho ten cua toi la", "ho ten la",
-    "ho ten", "ten cua toi la", "ten toi la", "ten toi", "ten la", "ten",
+    "ho ten", "ten cua toi la", "ten toi la", "ten toi", "ten la", "ten that la", "ten",
+    *(f"ten {p} la" for p in _SELF), *(f"ten cua {p} la" for p in _SELF),
     *(f"{p} ten la" for p in _SELF), *(f"{p} ten" for p in _SELF), *(f"{p} la" for p in _SELF),
 )
-NAME_PARTICLES = ("dạ", "vâng", "thưa", "ạ", "nhé", "à", "nha")
+NAME_PARTICLES = ("dạ", "vâng", "thưa", "ạ", "nhé", "à", "nha", "đây", "nhá", "ah", "a")
+# Someone answering for a relative: "Mẹ cháu tên …", "Ông nội: …". Folded.
+KIN = frozenset({"bo", "me", "ong", "ba", "noi", "ngoai", "cha", "chau", "con", "em", "toi",
+                 "minh", "cua", "bac", "co", "chu", "di", "cau", "mo", "thim", "anh", "chi"})
 
 # Kinship and respect words said before a name ("bà Lê Thị Hoa"). Typed with
 # marks they are never part of the name, except "Ông", which is also a surname;
