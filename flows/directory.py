@@ -1,17 +1,19 @@
-"""The units a citizen can register to, searchable by code or by name without diacritics.
+"""The units a citizen can register to, found by code, by name, or by the name the
+commune had before the 2025 merger.
 
-The host builds it from the unit tree; the engine only reads it. Names are
-matched folded and without their kind word, so "tien lu", "Xã Tiên Lữ" and
-"xa tien lu" all find Xã Tiên Lữ.
+The host builds it from the unit tree (and the official old-to-new commune table);
+the engine only reads it. `find` never picks among several: it returns every unit the
+reply could mean, and the unit question offers them as a list.
 """
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .normalize import fold
+from .normalize import fold, tokens
+from .places import CITY, COMMUNE, DISTRICT, PROVINCE, mentions, roles
+from .unit_codes import CodeIndex
 
-KIND_WORDS = ("chi hoi khuyen hoc", "hoi khuyen hoc", "chi hoi", "thi tran", "dac khu", "phuong", "xa",
-              "p", "x", "tt")
+KIND_WORDS = ("chi hoi khuyen hoc", "hoi khuyen hoc", "chi hoi", "thi tran", "dac khu", "phuong",
+              "xa", "huyen", "quan", "thi xa", "thanh pho", "tinh", "p", "x", "tt", "tp")
 MAX_CANDIDATES = 5   # a numbered list of five short names fits one SMS
 
 
@@ -27,9 +29,27 @@ class UnitEntry:
 
 
 @dataclass(frozen=True)
-class Search:
-    exact: tuple[UnitEntry, ...]
-    partial: tuple[UnitEntry, ...]
+class OldUnit:
+    """A commune or ward as it was before 1 July 2025, and the units it became part of."""
+    name: str                  # "Xã Hòa Bình"
+    district: str              # "Huyện Vũ Thư"
+    province: str              # "Tỉnh Thái Bình"
+    now: tuple[str, ...]       # unit codes in the tree, one unless it was split
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: UnitEntry
+    old: OldUnit | None = None     # reached through this pre-2025 name
+    code: bool = False             # named by its code
+
+
+@dataclass(frozen=True)
+class Found:
+    matches: tuple[Match, ...] = ()
+    partial: bool = False          # a part of a name ("chau"): offered, never taken
+    closed: UnitEntry | None = None   # a code of a unit citizens cannot join (a province)
+    district_needed: str | None = None   # an old name with namesakes in many districts
 
 
 def bare_name(text: str) -> str:
@@ -50,33 +70,96 @@ def bare_title(name: str) -> str:
     return name
 
 
-_CODE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+def _key(text: str) -> tuple[str, ...]:
+    return tuple(bare_name(text).split())
 
 
 class Directory:
-    def __init__(self, entries, default_help: tuple[str, str] | None = None):
+    def __init__(self, entries, default_help: tuple[str, str] | None = None,
+                 old_units=()):
+        entries = list(entries)
         self.by_code = {e.code.lower(): e for e in entries}
-        self._names = [(bare_name(e.name), e) for e in entries if e.joinable]
+        self.codes = CodeIndex(e.code for e in entries)
         self.default_help = default_help
+        self.current: dict[tuple, list[UnitEntry]] = {}
+        for e in entries:
+            if e.joinable:
+                self.current.setdefault(_key(e.name), []).append(e)
+        self.old: dict[tuple, list[OldUnit]] = {}
+        self.districts_of: dict[str, set[tuple]] = {}     # unit code → old districts
+        self.provinces_of: dict[str, set[tuple]] = {e.code: {_key(e.area)} for e in entries}
+        for o in old_units:
+            now = tuple(c for c in o.now if c.lower() in self.by_code)
+            if not now:
+                continue
+            self.old.setdefault(_key(o.name), []).append(OldUnit(o.name, o.district, o.province, now))
+            for code in now:
+                self.districts_of.setdefault(code, set()).add(_key(o.district))
+                self.provinces_of.setdefault(code, set()).add(_key(o.province))
+        self.district_names = {d for ds in self.districts_of.values() for d in ds}
+        self.province_names = {p for ps in self.provinces_of.values() for p in ps if p}
+        self.names = set(self.current) | set(self.old) | self.district_names | self.province_names
+        self.longest = max((len(n) for n in self.names), default=1)
 
     def get(self, code: str | None) -> UnitEntry | None:
         return self.by_code.get(code.lower()) if code else None
 
-    def search(self, text: str) -> Search:
-        query = fold(text)
-        for prefix in ("dk ", "dang ky ", "ma "):
-            if query.startswith(prefix):
-                query = query[len(prefix):]
-        entry = self.by_code.get(query.replace(" ", ""))
-        if entry and entry.joinable and _CODE.match(query.replace(" ", "")):
-            return Search(exact=(entry,), partial=())
-        name = bare_name(query)
-        if not name or name.replace(" ", "").isdigit():   # a number is a code, never a name
-            return Search((), ())
-        exact = tuple(e for n, e in self._names if n == name)
+    # -- finding ----------------------------------------------------------------------------
+
+    def find(self, text: str) -> Found:
+        by_code = [self.by_code[c.lower()] for c in self.codes.find(text)]
+        open_ = [Match(e, code=True) for e in by_code if e.joinable]
+        if by_code and not open_:
+            return Found(closed=by_code[0])
+        named, district_needed = self._by_name(text)
+        matches = _distinct(open_ + named)
+        if matches or district_needed:
+            return Found(tuple(matches), district_needed=district_needed if not matches else None)
+        if by_code or any(t.folded.isdigit() for t in tokens(text)):
+            return Found()                    # a number that is no code is never a name
+        return Found(self._partial(text), partial=True)
+
+    def _by_name(self, text: str) -> tuple[list[Match], str | None]:
+        toks = [t for t in tokens(text) if not t.folded.isdigit()]
+        words, pauses = [t.folded for t in toks], [t.pause for t in toks]
+        said = roles(mentions(words, pauses, self.names, self.longest),
+                     lambda n: n in self.current or n in self.old,
+                     lambda n: n in self.district_names, lambda n: n in self.province_names)
+        districts = {m.words for m in said if m.role in (DISTRICT, CITY)}
+        provinces = {m.words for m in said if m.role in (PROVINCE, CITY)}
+        found: list[Match] = []
+        for m in (m for m in said if m.role == COMMUNE):
+            now = [Match(e) for e in self.current.get(m.words, [])]
+            before = [Match(self.by_code[c.lower()], o) for o in self.old.get(m.words, [])
+                      for c in o.now]
+            found += self._qualified(now + before, districts, provinces)
+        olds = {x.old for x in found if x.old}
+        if len(_distinct(found)) > MAX_CANDIDATES and olds and len({o.district for o in olds}) > 1:
+            return [], next(iter(olds)).name
+        return found, None
+
+    def _qualified(self, matches: list[Match], districts: set, provinces: set) -> list[Match]:
+        """Only what fits the district and province said with it; all of them when
+        nothing fits (a district typed wrong does not hide the commune named)."""
+        def fits(m: Match) -> bool:
+            code = m.entry.code
+            in_district = not districts or (
+                _key(m.old.district) in districts if m.old else
+                bool(self.districts_of.get(code, set()) & districts))
+            where = self.provinces_of.get(code, set()) | ({_key(m.old.province)} if m.old else set())
+            in_province = not provinces or bool(where & provinces)
+            return in_district and in_province
+        kept = [m for m in matches if fits(m)]
+        return kept or matches
+
+    def _partial(self, text: str) -> tuple[Match, ...]:
+        """Units whose name holds the reply as whole words: "chau" → Hồng Châu, Khoái Châu…"""
+        name = " ".join(_key(text))
+        if not name:
+            return ()
         padded = f" {name} "
-        partial = tuple(e for n, e in self._names if n != name and padded in f" {n} ")
-        return Search(exact, partial)
+        return tuple(Match(e) for key, es in self.current.items() if padded in f" {' '.join(key)} "
+                     for e in es)
 
     def help_contact(self, code: str | None) -> tuple[str, str] | None:
         """The nearest unit up the tree with a phone to call, else the default."""
@@ -88,3 +171,14 @@ class Directory:
             seen.add(entry.code)
             entry = self.get(entry.parent)
         return self.default_help
+
+
+def _distinct(matches: list[Match]) -> list[Match]:
+    """One match per unit, in the order found: named by its code or its current name
+    before any old name."""
+    best: dict[str, Match] = {}
+    for m in matches:
+        held = best.get(m.entry.code)
+        if held is None or (held.old and not m.old):
+            best[m.entry.code] = m
+    return list(best.values())

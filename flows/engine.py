@@ -170,9 +170,10 @@ class Turn:
         self.resume_assessment()
 
     def start_registration(self, first_contact: bool = False) -> None:
-        search = self.script.directory.search(self.raw) if self.folded.startswith("dk ") else None
-        if search and len(search.exact) == 1:
-            self.emit(fx.SaveProfile({"unit_code": search.exact[0].code}))
+        poster = self.folded.startswith(("dk ", "dang ky "))
+        found = self.script.directory.find(self.raw) if poster else None
+        if found and len(found.matches) == 1 and not found.partial:
+            self.emit(fx.SaveProfile({"unit_code": found.matches[0].entry.code}))
         if first_contact:
             self.say("welcome")
         self.move(flow="registration", step=None, fails=0, return_to=None, candidates=())

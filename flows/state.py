@@ -19,7 +19,9 @@ class Position:
     fails: int = 0                 # replies not understood for this step
     pending: str | None = None     # a yes/no asked outside the flow: "delete" | "restart" | "resume"
     return_to: str | None = None   # after "SUA n": the step to go back to, or "@result"
-    candidates: tuple[str, ...] = ()   # unit codes offered for a numbered pick
+    candidates: tuple[str, ...] = ()   # unit codes offered for a numbered pick, or the
+                                       # option number a choice reply is confirmed for
+    query: str | None = None       # the reply that produced the unit list, to show it again
     touched_at: datetime | None = None
 
     def to_json(self) -> dict:

@@ -1,54 +1,105 @@
-"""The unit question: find the citizen's commune by code or name, or offer a numbered
-list of close names to pick from. Never takes a partial match without asking."""
+"""The unit question: find the citizen's commune by code, by name inside an address, or by
+the name it had before the 2025 merger; or offer a numbered list to pick from. Never takes
+a partial match, a split commune or one of several namesakes without asking."""
 
-from .directory import MAX_CANDIDATES, Directory, bare_title
+from .directory import MAX_CANDIDATES, Directory, Found, Match, bare_title
 from .model import HELP_AFTER_FAILS, Flow, Option, Step
 from .understanding import read_choice, read_number
 
 
 def answer_unit(turn, flow: Flow, step: Step) -> None:
     directory: Directory = turn.script.directory
-    entries = [directory.get(code) for code in turn.pos.candidates]
-    if None in entries:
-        # A unit in the list closed since it was shown: its numbers no longer mean what
-        # the citizen saw, so the reply is read as a new search.
-        entries = []
+    shown = on_screen(directory, turn.pos)
+    if turn.pos.candidates and shown is None:
+        # The list changed since it was shown (a unit closed): its numbers no longer
+        # mean what the citizen saw, so the reply is read as a new search.
         turn.move(candidates=())
-    if entries:
-        picked = [e.code for e in entries]
-        options = [Option(e.name, e.name, e.code, means="yes" if len(entries) == 1 else None)
-                   for e in entries]
-        reading = read_choice(turn.folded, options, turn.raw)
-        if reading.ok:
-            turn.accept(flow, step, picked[reading.value - 1])
+    if shown:
+        reading = read_choice(turn.folded, pick_options(shown.matches), turn.raw)
+        if reading.ok and reading.sure:
+            take(turn, flow, step, shown.matches[reading.value - 1])
             return
-        if read_number(turn.folded).ok or reading.problem == "out_of_range":
-            reask_pick(turn, step, entries)
+        if read_number(turn.folded, turn.raw).ok or reading.problem == "out_of_range":
+            reask_pick(turn, step, shown)
             return
-    found = directory.search(turn.raw)
-    if len(found.exact) == 1:
-        turn.accept(flow, step, found.exact[0].code)
-        return
-    matches = found.exact or found.partial
-    if len(matches) > MAX_CANDIDATES:
+    found = directory.find(turn.raw)
+    matches = found.matches
+    if found.closed:
+        turn.reask(step, "unit_closed")
+    elif found.district_needed:
+        turn.reask(step, "unit_district")
+    elif len(matches) == 1 and not found.partial:
+        take(turn, flow, step, matches[0])
+    elif len(matches) > MAX_CANDIDATES:
         turn.reask(step, "unit_many")
     elif not matches:
         turn.reask(step, "unit_none")
     else:
-        turn.move(candidates=tuple(e.code for e in matches))
-        turn.say("registration.unit_pick", options=unit_options(matches))
+        turn.move(candidates=tuple(m.entry.code for m in matches), query=turn.raw)
+        turn.say("registration.unit_pick", lead=lead(found), options=unit_options(matches))
 
 
-def unit_options(entries) -> list:
-    """Zalo: full names with where they are. SMS: bare names, and the area only
-    for namesakes, so five of them fit one segment."""
-    bare = [bare_title(e.name) for e in entries]
-    return [{"zalo": f"{e.name} ({e.area})" if e.area else e.name,
-             "sms": f"{b} ({e.area})" if e.area and bare.count(b) > 1 else b}
-            for e, b in zip(entries, bare)]
+def on_screen(directory: Directory, pos) -> Found | None:
+    """The list the citizen is looking at, found again from the reply that made it; None
+    when there is none or it is not the same list any more."""
+    if not pos.candidates or not pos.query:
+        return None
+    found = directory.find(pos.query)
+    return found if tuple(m.entry.code for m in found.matches) == pos.candidates else None
 
 
-def reask_pick(turn, step: Step, entries) -> None:
+def take(turn, flow: Flow, step: Step, match: Match) -> None:
+    if match.old:
+        turn.say("registration.unit_renamed", old=match.old.name, new=match.entry.name,
+                 district=_lower_first(match.old.district))
+    turn.accept(flow, step, match.entry.code)
+
+
+def lead(found: Found) -> dict:
+    """What the list is: close names, codes that look alike, a split or namesakes."""
+    olds = [m.old for m in found.matches]
+    if all(m.code for m in found.matches):
+        return {"msg": "unit.lead_code"}
+    if all(olds) and len({o.name for o in olds}) == 1:
+        old = {"zalo": olds[0].name, "sms": olds[0].name}
+        key = "unit.lead_split" if len(set(olds)) == 1 else "unit.lead_namesakes"
+        return {"msg": key, "params": {"old": old}}
+    return {"msg": "unit.lead_close"}
+
+
+def unit_options(matches) -> list:
+    """Zalo: full names with where they are, or what they were. SMS: bare names, with
+    the area only for namesakes and the old district for old names, to fit one segment."""
+    bare = [bare_title(m.entry.name) for m in matches]
+    out = []
+    for m, b in zip(matches, bare):
+        if m.code:
+            zalo, sms = f"{m.entry.name} (mã {m.entry.code})", f"{b} ({m.entry.code})"
+        elif m.old:
+            zalo = f"{m.entry.name} (trước là {m.old.name}, {_lower_first(m.old.district)})"
+            sms = f"{b} ({_short_district(m.old.district)})"
+        else:
+            zalo = f"{m.entry.name} ({m.entry.area})" if m.entry.area else m.entry.name
+            sms = f"{b} ({m.entry.area})" if m.entry.area and bare.count(b) > 1 else b
+        out.append({"zalo": zalo, "sms": sms})
+    return out
+
+
+def pick_options(matches) -> list[Option]:
+    """The list as options to read the pick with: by number, by the new name, by the old
+    district ("Vũ Thư"), by the code; a single offer is taken with a yes."""
+    shown = unit_options(matches)
+    options = []
+    for m, label in zip(matches, shown):
+        aliases = [bare_title(m.entry.name), m.entry.code]
+        if m.old:
+            aliases.append(bare_title(m.old.district))
+        options.append(Option(label["zalo"], label["sms"], m.entry.code, aliases=tuple(aliases),
+                              means="yes" if len(matches) == 1 else None))
+    return options
+
+
+def reask_pick(turn, step: Step, shown: Found) -> None:
     """A number not in the list: show it again; from the third try, ask the unit
     question afresh with whom to call instead of a list that is not working."""
     if turn.pos.fails + 1 >= HELP_AFTER_FAILS:
@@ -56,5 +107,19 @@ def reask_pick(turn, step: Step, entries) -> None:
         turn.reask(step, "out_of_range")
         return
     turn.move(fails=turn.pos.fails + 1)
-    turn.say("registration.unit_pick", options=unit_options(entries),
+    turn.say("registration.unit_pick", lead=lead(shown), options=unit_options(shown.matches),
              hint={"msg": "hint.out_of_range"})
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _short_district(name: str) -> str:
+    """"Huyện Kiến Xương" → "h.Kien Xuong" (made GSM-7 when rendered)."""
+    kinds = {"huyện": "h.", "quận": "q.", "thị xã": "tx.", "thành phố": "tp."}
+    lowered = name.lower()
+    for kind, short in kinds.items():
+        if lowered.startswith(kind + " "):
+            return short + name[len(kind) + 1:]
+    return name

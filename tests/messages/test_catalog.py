@@ -57,6 +57,10 @@ SAMPLES = {
                                              "help_phone": "0221 3000 101"}},
     "names": [{"zalo": "câu 10 (Góp sức việc chung)", "sms": "cau 10 (Gop suc viec chung)"}] * 2,
     "reasons": [], "competences": [], "advice": "",
+    # the unit question: the longest old and new commune names of the demo province
+    "lead": {"msg": "unit.lead_close"},
+    "old": {"zalo": "Thị trấn Hưng Hà", "sms": "Xa Hoang Hoa Tham"}, "new": LONG_UNIT,
+    "district": "thành phố Hưng Yên",
 }
 
 
