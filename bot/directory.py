@@ -1,9 +1,12 @@
-"""The engine's unit directory, read from the unit tree."""
+"""The engine's unit directory, read from the unit tree, with the names its communes
+had before the 2025 merger (bot/old_communes.py)."""
 
 from sqlalchemy import select
 
 from flows.directory import Directory, UnitEntry
 from storage.models import Unit
+
+from .old_communes import old_units
 
 
 def load_directory(session, default_help) -> Directory:
@@ -20,4 +23,5 @@ def load_directory(session, default_help) -> Directory:
         roots = [u for u in units if u.parent_id is None and u.help_phone]
         if roots:
             default_help = (roots[0].help_name or roots[0].name, roots[0].help_phone)
-    return Directory(entries, default_help=default_help)
+    communes = {u.admin_code: (u.code, u.name) for u in units if u.admin_code and u.joinable}
+    return Directory(entries, default_help=default_help, old_units=old_units(communes))

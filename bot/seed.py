@@ -50,7 +50,7 @@ def seed_demo(session, password: str, now: datetime) -> dict:
         phone = DEMO_BRANCHES.get(ward.name)
         commune = _upsert(session, code, name=ward.name, kind=KINDS[ward.division_type.value],
                           parent_id=root.id, path=f"{root.path}{code}/", active=True,
-                          joinable=True,
+                          joinable=True, admin_code=f"{int(ward.code):05d}",
                           help_name=f"Hội Khuyến học {ward.name.lower()[:1]}{ward.name[1:]}" if phone else None,
                           help_phone=phone)
         if phone:

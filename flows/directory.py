@@ -9,12 +9,13 @@ reply could mean, and the unit question offers them as a list.
 from dataclasses import dataclass, field
 
 from .normalize import fold, tokens
-from .places import CITY, COMMUNE, DISTRICT, PROVINCE, mentions, roles
+from .places import CITY, COMMUNE, DISTRICT, KIND_WORDS as PLACE_KINDS, PROVINCE, mentions, roles
 from .unit_codes import CodeIndex
 
 KIND_WORDS = ("chi hoi khuyen hoc", "hoi khuyen hoc", "chi hoi", "thi tran", "dac khu", "phuong",
               "xa", "huyen", "quan", "thi xa", "thanh pho", "tinh", "p", "x", "tt", "tp")
 MAX_CANDIDATES = 5   # a numbered list of five short names fits one SMS
+KIND_STARTS = {k[0] for k in PLACE_KINDS if len(k) == 1}
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,18 @@ class Directory:
         open_ = [Match(e, code=True) for e in by_code if e.joinable]
         if by_code and not open_:
             return Found(closed=by_code[0])
-        named, district_needed = self._by_name(text)
+        named, district_needed, unsure = self._by_name(text)
         matches = _distinct(open_ + named)
         if matches or district_needed:
-            return Found(tuple(matches), district_needed=district_needed if not matches else None)
+            return Found(tuple(matches), partial=unsure and not open_,
+                         district_needed=district_needed if not matches else None)
         if by_code or any(t.folded.isdigit() for t in tokens(text)):
             return Found()                    # a number that is no code is never a name
         return Found(self._partial(text), partial=True)
 
-    def _by_name(self, text: str) -> tuple[list[Match], str | None]:
+    def _by_name(self, text: str) -> tuple[list[Match], str | None, bool]:
+        """(the units named, an old name that needs its district, whether every name read
+        began with a kind word and had none before it: "Phương Nam" or "phường Nam…"?)"""
         toks = [t for t in tokens(text) if not t.folded.isdigit()]
         words, pauses = [t.folded for t in toks], [t.pause for t in toks]
         said = roles(mentions(words, pauses, self.names, self.longest),
@@ -128,15 +132,17 @@ class Directory:
         districts = {m.words for m in said if m.role in (DISTRICT, CITY)}
         provinces = {m.words for m in said if m.role in (PROVINCE, CITY)}
         found: list[Match] = []
-        for m in (m for m in said if m.role == COMMUNE):
+        communes = [m for m in said if m.role == COMMUNE]
+        unsure = bool(communes) and all(m.plain and m.words[0] in KIND_STARTS for m in communes)
+        for m in communes:
             now = [Match(e) for e in self.current.get(m.words, [])]
             before = [Match(self.by_code[c.lower()], o) for o in self.old.get(m.words, [])
                       for c in o.now]
             found += self._qualified(now + before, districts, provinces)
         olds = {x.old for x in found if x.old}
         if len(_distinct(found)) > MAX_CANDIDATES and olds and len({o.district for o in olds}) > 1:
-            return [], next(iter(olds)).name
-        return found, None
+            return [], next(iter(olds)).name, False
+        return found, None, unsure
 
     def _qualified(self, matches: list[Match], districts: set, provinces: set) -> list[Match]:
         """Only what fits the district and province said with it; all of them when

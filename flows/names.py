@@ -42,14 +42,20 @@ def _frames(words: list[str]) -> list[str]:
     return words
 
 
-def _year_word(word: str, words: list[str]) -> bool:
-    """"sinh", "sn", "nay"… before a number. A lone "năm" only when typed in lower case
-    among capitalised names ("Nguyễn Văn Tám năm 1950"): "Nguyễn Văn Năm 1950" is a name."""
-    folded = fold(word)
-    if folded in _AROUND_NUMBER:
+def _year_word(i: int, words: list[str]) -> bool:
+    """"sinh", "sn", "nay"… before a number; "năm" after "sinh" or before "sinh"/"nay". A
+    lone "năm" only when typed in lower case among capitalised names ("Nguyễn Văn Tám năm
+    1950"): "Nguyễn Văn Năm 1950" is a name."""
+    folded = [fold(_bare(w)) for w in words]
+    if folded[i] in _AROUND_NUMBER:
         return True
-    capitalised = all(w[:1].isupper() for w in words if fold(w) != "nam")
-    return folded == "nam" and word[:1].islower() and capitalised
+    if folded[i] != "nam":
+        return False
+    if (i and folded[i - 1] == "sinh") or folded[i + 1:i + 2] in (["sinh"], ["nay"]):
+        return True
+    names = [w for w, f in zip(words, folded) if f not in _AROUND_NUMBER | {"nam"}
+             and not _bare(w).isdigit()]
+    return words[i][:1].islower() and all(w[:1].isupper() for w in names)
 
 
 def _number_at_end(words: list[str]) -> tuple[list[str], str | None, bool]:
@@ -62,7 +68,7 @@ def _number_at_end(words: list[str]) -> tuple[list[str], str | None, bool]:
         return words, None, False
     number = _bare(words[i - 1])
     i -= 1
-    while i > 1 and _year_word(_bare(words[i - 1]), words):
+    while i > 1 and _year_word(i - 1, words):
         i -= 1
     return words[:i], number, age
 

@@ -39,6 +39,7 @@ class Mention:
     words: tuple[str, ...]   # the name, folded: ("tien", "lu")
     role: str                # COMMUNE, HAMLET, DISTRICT, PROVINCE, CITY or PLAIN
     start: int
+    plain: bool = False      # no kind word before it: the role comes from where it stands
 
 
 def _kind_before(words, pauses, start: int) -> str:
@@ -93,5 +94,5 @@ def roles(kept: list[Mention], is_commune, is_district, is_province) -> list[Men
                 role = PROVINCE
         if role == COMMUNE:
             seen_commune = True
-        out.append(Mention(m.words, role, m.start))
+        out.append(Mention(m.words, role, m.start, m.role == PLAIN))
     return out

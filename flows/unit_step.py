@@ -49,7 +49,9 @@ def on_screen(directory: Directory, pos) -> Found | None:
 
 
 def take(turn, flow: Flow, step: Step, match: Match) -> None:
-    if match.old:
+    """Register the citizen there; an old name is followed by its new one ("Xã Hòa Bình
+    cũ nay là Xã Vũ Thư"), unless the old commune was split (then it is only a part)."""
+    if match.old and len(match.old.now) == 1:
         turn.say("registration.unit_renamed", old=match.old.name, new=match.entry.name,
                  district=_lower_first(match.old.district))
     turn.accept(flow, step, match.entry.code)
@@ -60,10 +62,11 @@ def lead(found: Found) -> dict:
     olds = [m.old for m in found.matches]
     if all(m.code for m in found.matches):
         return {"msg": "unit.lead_code"}
-    if all(olds) and len({o.name for o in olds}) == 1:
-        old = {"zalo": olds[0].name, "sms": olds[0].name}
-        key = "unit.lead_split" if len(set(olds)) == 1 else "unit.lead_namesakes"
-        return {"msg": key, "params": {"old": old}}
+    if all(olds) and len({bare_title(o.name) for o in olds}) == 1:
+        split = len(set(olds)) == 1
+        old = olds[0].name if split else bare_title(olds[0].name)
+        key = "unit.lead_split" if split else "unit.lead_namesakes"
+        return {"msg": key, "params": {"old": {"zalo": old, "sms": old}}}
     return {"msg": "unit.lead_close"}
 
 
@@ -71,13 +74,14 @@ def unit_options(matches) -> list:
     """Zalo: full names with where they are, or what they were. SMS: bare names, with
     the area only for namesakes and the old district for old names, to fit one segment."""
     bare = [bare_title(m.entry.name) for m in matches]
+    districts = {m.old.district for m in matches if m.old}
     out = []
     for m, b in zip(matches, bare):
         if m.code:
             zalo, sms = f"{m.entry.name} (mã {m.entry.code})", f"{b} ({m.entry.code})"
         elif m.old:
             zalo = f"{m.entry.name} (trước là {m.old.name}, {_lower_first(m.old.district)})"
-            sms = f"{b} ({_short_district(m.old.district)})"
+            sms = f"{b} ({_short_district(m.old.district)})" if len(districts) > 1 else b
         else:
             zalo = f"{m.entry.name} ({m.entry.area})" if m.entry.area else m.entry.name
             sms = f"{b} ({m.entry.area})" if m.entry.area and bare.count(b) > 1 else b

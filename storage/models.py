@@ -51,6 +51,9 @@ class Unit(Base):
     joinable: Mapped[bool] = mapped_column(Boolean, default=True)  # citizens register here
     help_name: Mapped[str | None] = mapped_column(String(200))
     help_phone: Mapped[str | None] = mapped_column(String(32))
+    # The official code of the commune or ward it is (GSO, as in vietnam-provinces:
+    # "13192"), which maps the names communes had before the 2025 merger onto it.
+    admin_code: Mapped[str | None] = mapped_column(String(16), index=True)
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])
 
 
