@@ -24,7 +24,9 @@ COMMANDS = {
     "delete": ("xoa", "xoa du lieu", "xoa thong tin", "xoa het", "xoa du lieu cua toi"),
 }
 NAME_LIKE = frozenset({"huy", "tiep", "lai", "diem", "ngung"})
-_EDIT = re.compile(r"^(?:sua lai|sua)(?: cau| so)?(?: (?P<n>.+))?$")
+# "SỬA 3", "sửa câu số 3", "sửa câu thứ 3", "sửa câu 3/10" (as "Câu 3/10" is printed)
+_EDIT = re.compile(r"^(?:sua lai|sua)(?: cau)?(?: so| thu)?(?: (?P<n>\d+(?= \d+$|$)|\D.*))?"
+                   r"(?: \d+)?$")
 _BY_PHRASE = {phrase: name for name, phrases in COMMANDS.items() for phrase in phrases}
 
 

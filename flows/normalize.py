@@ -17,7 +17,7 @@ from .spelling import repair
 # đ/Đ have no Unicode decomposition, so NFD alone leaves them in place.
 _STROKE = str.maketrans({"đ": "d", "Đ": "D"})
 _RUN = re.compile(r"[^\W_]+")
-_PAUSE = re.compile(r"[,;.!?…:]")
+_PAUSE = re.compile(r"[,;.!?…:)\]\-–—/]")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 _KEYCAPS = str.maketrans({"🔟": " 10 "})
 

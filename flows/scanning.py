@@ -90,8 +90,8 @@ def spelled(tokens: Sequence[Token]) -> list[Token]:
     return out
 
 
-def _longest(words: list[str], i: int, table: dict) -> int:
-    for n in range(min(_MAX, len(words) - i), 0, -1):
+def _longest(words: list[str], i: int, table: dict, longest: int = _MAX) -> int:
+    for n in range(min(longest, len(words) - i), 0, -1):
         if tuple(words[i:i + n]) in table:
             return n
     return 0
@@ -124,6 +124,7 @@ def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None) ->
     toks = spelled(tokens)
     words = [t.folded for t in toks]
     options = options or {}
+    option_max = max(map(len, options), default=0)
     out: list[Signal] = []
     i = 0
     while i < len(words):
@@ -131,7 +132,7 @@ def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None) ->
         letter = v.LETTERS.index(t.folded) + 1 if t.plain and t.folded in v.LETTERS \
             and len(t.folded) == 1 else None
         marked = v.MARKED.get(t.marked) if not t.plain else None
-        n_opt, n_lex = _longest(words, i, options), _longest(words, i, lexicon)
+        n_opt, n_lex = _longest(words, i, options, option_max), _longest(words, i, lexicon)
         number = _number_at(words, toks, i)
         n_num = number.end - number.start if number else 0
         if marked is not None and not n_opt and max(n_lex, n_num) <= 1:
@@ -162,7 +163,9 @@ def _counts(signals: list[Signal], words: list[str], toks: list[Token]) -> list[
         if s.kind != "number":
             continue
         after = words[s.end:s.end + 2]
-        counted = bool(after) and (after[0] in v.COUNT_WORDS or " ".join(after) in v.COUNT_WORDS)
+        next_pause = s.end < len(toks) and toks[s.end].pause      # "1. Người dân…" is a list line
+        counted = bool(after) and not next_pause and (
+            after[0] in v.COUNT_WORDS or " ".join(after) in v.COUNT_WORDS)
         counted = counted or (k + 1 < len(out) and out[k + 1].kind == "unknown"
                               and signals[k + 1].kind == "number")
         named = k > 0 and signals[k - 1].kind == "unknown" and toks[s.start].glued
