@@ -15,6 +15,11 @@ from .phone import to_e164
 from .reading import Reading
 
 _AROUND_NUMBER = frozenset({"sinh", "sn", "ns", "nay", "la", "nam sinh"})
+# After a comma, these start something other than the name: "Trần Thị Mận, thôn 3",
+# "Nguyễn Thị Bưởi, hay gọi là bà Tư", "Lê Văn Ba, sinh năm 1950".
+_AFTER_NAME = frozenset({"thon", "xom", "ap", "to", "xa", "phuong", "huyen", "tinh", "khu",
+                         "o", "que", "nha", "sinh", "sn", "nam", "hay", "thuong", "goi", "nay",
+                         "tuoi"})
 
 
 def _bare(word: str) -> str:
@@ -125,6 +130,16 @@ def _problem(name: str) -> str | None:
 
 
 def read_name(raw: str) -> Reading:
+    name, _, rest = (raw or "").partition(",")
+    if rest and fold(rest).split()[:1] and fold(rest).split()[0] in _AFTER_NAME:
+        reading = _read_name(name)
+        if reading.ok:
+            year = _numbers_around(["x"] + rest.split())[1]   # "…, sinh năm 1950"
+            return Reading(reading.value, also={**(reading.also or {}), **year} or None)
+    return _read_name(raw)
+
+
+def _read_name(raw: str) -> Reading:
     words = [w for w in unicodedata.normalize("NFC", raw or "").split()
              if any(ch.isalnum() for ch in w)]            # emoji and stray marks
     words, also, stray = _numbers_around(_frames(words))

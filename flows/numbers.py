@@ -62,7 +62,10 @@ def run_length(words: list[str], start: int) -> int:
 
 
 def digit_by_digit(words: list[str]) -> int | None:
-    """A year read out one digit at a time: "một chín năm lăm" → 1955."""
-    if len(words) != 4 or any(w not in _DIGIT_BY_DIGIT for w in words):
+    """A year read out one digit at a time: "một chín năm lăm", "1 9 6 5" → 1955, 1965."""
+    if len(words) != 4:
         return None
-    return int("".join(str(_DIGIT_BY_DIGIT[w]) for w in words))
+    digits = [w if len(w) == 1 and w.isdigit() else _DIGIT_BY_DIGIT.get(w) for w in words]
+    if None in digits:
+        return None
+    return int("".join(str(d) for d in digits))

@@ -56,8 +56,8 @@ YES_NO = _lexicon((
 CHOICE = _lexicon((
     ("filler", v.PRONOUNS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
     ("break", v.BREAKS), ("soft", v.SOFT_YES), ("yes", v.YES), ("no", v.NO),
-    ("neg", v.NEGATORS), ("cue", v.CHOOSING | v.NUMBER_CUES), ("first", v.FIRST),
-    ("last", v.LAST), ("question", v.QUESTIONS), ("unsure", v.UNSURE),
+    ("first", v.FIRST), ("last", v.LAST), ("neg", v.NEGATORS),
+    ("cue", v.CHOOSING | v.NUMBER_CUES), ("question", v.QUESTIONS), ("unsure", v.UNSURE),
     ("correction", v.CORRECTIONS)))
 _MAX = max(len(p) for p in {**YES_NO, **CHOICE})
 _WRAPPERS = {p for p, kind in CHOICE.items() if kind in ("filler", "cue")}

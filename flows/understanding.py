@@ -10,6 +10,7 @@ reader does not know: a reading that is not `sure`, which the engine confirms
 ("Bác chọn 3. Hiếm khi — đúng không?") instead of taking. Nothing is guessed.
 """
 
+import re
 from typing import Sequence
 
 from . import vocabulary as v
@@ -139,18 +140,46 @@ def _without_year_words(toks: tuple[Token, ...]) -> tuple[Token, ...]:
     return tuple(out)
 
 
+_DATE = re.compile(r"(?:\b|ngay )(\d{1,2}) ?(?:[/.\-]|thang) ?(\d{1,2}) ?(?:[/.\-]|nam) ?(\d{4})\b"
+                   r"|(?:\b|thang )(\d{1,2}) ?(?:[/.\-]|nam) ?(\d{4})\b")
+_AGE = re.compile(r"(?:nam nay |nay )?\b\d{1,3} tuoi")
+
+
+def _date_year(text: str) -> int | None:
+    """The year of a date of birth: "12/3/1957", "15-8-1959", "05/1946", "ngày 5 tháng 6
+    năm 1952". Only when the day and month could be a day and a month."""
+    match = _DATE.search(text)
+    if not match:
+        return None
+    day, month, year = (match.group(1), match.group(2), match.group(3)) if match.group(3) \
+        else ("1", match.group(4), match.group(5))
+    return int(year) if 1 <= int(day) <= 31 and 1 <= int(month) <= 12 else None
+
+
 def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Reading:
-    """A four-digit year; "55" could be a year or an age, so it is asked again."""
-    toks = _without_year_words(_tokens(folded, raw))
-    spoken = digit_by_digit([t.folded for t in toks if t.folded not in v.PARTICLES])
-    reading = Reading(spoken) if spoken else read_number("", " ".join(t.marked for t in toks))
-    if not reading.ok:
-        return reading
-    if reading.value < 1000:
+    """A four-digit year; "55" could be a year or an age, so it is asked again. Said with
+    its lunar name ("Mậu Tuất 1958"), as a date of birth, with the age beside it, or one
+    digit at a time ("một chín năm lăm", "1 9 6 5"), the year is the year."""
+    plain = fold(raw) if raw is not None else folded
+    year = _date_year(raw.lower() if raw else folded) or _date_year(plain)
+    if year is None:
+        toks = _tokens(folded, raw)
+        if any(len(t.folded) == 4 and t.folded.isdigit() for t in toks):
+            kept = _AGE.sub(" ", " ".join(t.folded for t in toks))   # "1965, năm nay 59 tuổi"
+            toks = tokens_of_folded(" ".join(w for w in kept.split() if w not in v.YEAR_EXTRAS))
+        toks = _without_year_words(toks)
+        words = [t.folded for t in toks if t.folded not in v.PARTICLES]
+        year = digit_by_digit(words)
+        if year is None:
+            reading = read_number("", " ".join(t.marked for t in toks))
+            if not reading.ok:
+                return reading
+            year = reading.value
+    if year < 1000:
         return Reading(problem="year_digits")
-    if not low <= reading.value <= high:
+    if not low <= year <= high:
         return OUT_OF_RANGE
-    return reading
+    return Reading(year)
 
 
 # -- choices ---------------------------------------------------------------------------------------
@@ -255,15 +284,17 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
                 weak |= s.value
             else:
                 chosen |= s.value
-        elif s.kind in ("first", "last"):
-            at = signals.index(s)
-            if at and signals[at - 1].kind == "cue":      # "cái đầu tiên", "ý cuối"
-                chosen.add(1 if s.kind == "first" else n)
+        elif s.kind in ("first", "last") or (s.kind == "neg" and s.word == "dau"
+                                              and _cued(signals, s)):
+            if _cued(signals, s):                          # "cái đầu tiên", "ý cuối"
+                chosen.add(n if s.kind == "last" else 1)
             else:
                 unknown += 1
         elif s.kind in ("yes", "no", "soft"):
             polar.append(s.kind)
-        elif s.kind == "neg" and k == len(said) - 1 and "yes" in polar and before.word == "co":
+        elif s.kind == "neg" and k == len(said) - 1 and "yes" in polar and said[0].word == "co":
+            if any(x.word == "nao" for x in signals):
+                return UNKNOWN    # "có hôm nào bỏ đâu": never skips, an inverted question
             polar = ["no" if p == "yes" else p for p in polar]   # "có đi đâu": a denial
         elif s.kind in ("unknown", "echo", "neg"):
             unknown += 1
@@ -293,7 +324,12 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
     return _partial(said, options) or UNKNOWN
 
 
-_ASKING_BACK = frozenset({"khong", "chua", "dau"})
+def _cued(signals: list[Signal], s: Signal) -> bool:
+    at = signals.index(s)
+    return at > 0 and signals[at - 1].kind == "cue"
+
+
+_ASKING_BACK = frozenset({"khong", "chua"})
 
 
 def _asked_back(said: list[Signal]) -> bool:

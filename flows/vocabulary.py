@@ -177,7 +177,7 @@ MARKED = {
     "bà": "pronoun", "cô": "pronoun", "bọn": "pronoun",
     "đừng": "no", "chả": "no", "chẳng": "no", "chớ": "no", "hông": "no",
     "bố": "pronoun", "mẹ": "pronoun", "bảo": "pronoun", "nội": "pronoun", "ngoại": "pronoun",
-    "à": "break", "hả": "question", "hở": "question",
+    "à": "break", "hả": "question", "hở": "question", "đâu": "neg", "đầu": "first",
     "từ": "unknown", "tự": "unknown", "tú": "unknown", "bá": "unknown", "cố": "unknown",
     "tạm": "unknown", "mốt": "unknown", "nằm": "unknown", "dùng": "unknown",
     "dũng": "unknown", "cỏ": "unknown", "cờ": "unknown", "cọ": "unknown", "vàng": "unknown",

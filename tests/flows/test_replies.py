@@ -1,7 +1,8 @@
 """Every reply form in replies.tsv, read by its reader, must get the reading in the table.
 
-One row per case: reader, reply, expected, note. `expected` is the value, or
-`!problem` when the reply must be asked again with that hint. A reply written
+One row per case: reader, reply, expected, note. `expected` is the value, `?value` for a
+reading the bot confirms before taking it, or `!problem` when the reply must be asked
+again with that hint. Rows are grouped by reader, then by family (a `# family` line). A reply written
 `nfd:…` is sent in decomposed Unicode (what some keyboards produce). A row whose
 note says KNOWN-GAP is a reading we believe right but the readers do not give
 yet: it runs as a strict xfail, so fixing the gap turns it into a failure that
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from flows import commands
+from flows.loading import load_all_criteria
 from flows.model import Option
 from flows.normalize import fold, strip_diacritics
 from flows.understanding import (Reading, read_choice, read_name, read_number, read_phone,
@@ -35,6 +37,11 @@ CHOICE_YN = (
     Option("Không", "Khong", "no", means="no"),
 )
 YEAR_LOW, YEAR_HIGH = 1900, 2020
+# The answer scales of the criteria files as they are: "Thường xuyên … Không" (how often)
+# and "Thành thạo … Chưa biết" (how well), with their aliases.
+_SCALES = {ind.options[0].label: ind.options for cs in load_all_criteria().values()
+           for g in cs.groups for ind in g.indicators}
+FREQ, LEVEL = _SCALES["Thường xuyên"], _SCALES["Thành thạo"]
 
 
 def _command(raw: str, at_name_step: bool) -> Reading:
@@ -52,6 +59,8 @@ READERS = {
     "yes_no": lambda raw: read_yes_no(fold(raw), raw),
     "choice4": lambda raw: read_choice(fold(raw), CHOICE4, raw),
     "choice_yn": lambda raw: read_choice(fold(raw), CHOICE_YN, raw),
+    "freq": lambda raw: read_choice(fold(raw), FREQ, raw),
+    "level": lambda raw: read_choice(fold(raw), LEVEL, raw),
     "number": lambda raw: read_number(fold(raw), raw),
     "year": lambda raw: read_year(fold(raw), YEAR_LOW, YEAR_HIGH, raw),
     "name": read_name,
@@ -59,7 +68,7 @@ READERS = {
     "command": lambda raw: _command(raw, at_name_step=False),
     "command@name": lambda raw: _command(raw, at_name_step=True),
 }
-INT_READERS = {"choice4", "choice_yn", "number", "year"}
+INT_READERS = {"choice4", "choice_yn", "freq", "level", "number", "year"}
 
 
 def load_cases() -> list[tuple[int, str, str, str, str]]:
@@ -113,7 +122,7 @@ def test_reply_is_read(reader, reply, expected):
 
 def test_table_covers_every_reader():
     readers = [reader for _, reader, _, _, _ in CASES]
-    assert len(CASES) >= 300
+    assert len(CASES) >= 1000
     assert set(readers) == set(READERS), "every row names a known reader, every reader has rows"
     seen = set()
     for number, reader, reply, _, _ in CASES:
