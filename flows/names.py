@@ -10,7 +10,7 @@ import unicodedata
 
 from . import vocabulary as v
 from .framing import core
-from .normalize import fold, strip_diacritics
+from .normalize import LOOKALIKES, fold, strip_diacritics
 from .phone import to_e164
 from .reading import Reading
 
@@ -30,21 +30,37 @@ def _frames(words: list[str]) -> list[str]:
     """Without "Dạ, tên tôi là … ạ", or "Mẹ cháu tên …", "Ông nội: …" before it."""
     while len(words) > 1 and _bare(words[0]) in v.NAME_PARTICLES:
         words = words[1:]
-    while len(words) > 1 and _bare(words[-1]) in v.NAME_PARTICLES:
+    while len(words) > 1 and _bare(words[-1]) in v.NAME_PARTICLES + v.NAME_VOCATIVES:
         words = words[:-1]
     for phrase in sorted((p.split() for p in v.NAME_LEADING), key=len, reverse=True):
         n = len(phrase)
         if len(words) > n and fold(" ".join(words[:n])).split() == phrase:
-            return words[n:]
-    for i in range(1, min(4, len(words) - 2) + 1):
-        if not all(fold(w) in v.KIN for w in words[:i]):
-            break
-        if words[i - 1].endswith(":"):
+            return _after_frame(words[n:]) or words[n:]
+    return _after_frame(words) or words
+
+
+def _after_frame(words: list[str]) -> list[str] | None:
+    """The name after the last "tên (bà) là", "tên (bà cháu):" or "(mẹ cháu) là":
+    "cháu nhập hộ bà, tên bà là Phùng Thị Lý" → Phùng Thị Lý."""
+    folded = [fold(_bare(w)) for w in words]
+    for i in range(1, min(4, len(words) - 2) + 1):     # "Ông nội: Phạm Văn Chín"
+        if words[i - 1].endswith(":") and all(f in v.KIN for f in folded[:i]):
             return words[i:]
-        for frame in (("ten", "la"), ("ten",), ("la",)):
-            if tuple(fold(w) for w in words[i:i + len(frame)]) == frame:
-                return words[i + len(frame):]
-    return words
+    for start in range(len(words) - 2, -1, -1):
+        kin_only = all(f in v.KIN for f in folded[:start])
+        if folded[start] != "ten" and not (kin_only and start and folded[start] == "la"):
+            continue
+        i = start + 1 if folded[start] == "ten" else start
+        while i < len(words) - 2 and folded[i] in v.KIN and folded[i] not in ("la", "ten") \
+                and not words[i - 1].endswith(":"):
+            i += 1
+        if folded[i] == "la":
+            i += 1
+        elif not (words[i - 1].endswith(":") or folded[i] in v.SURNAMES):
+            continue
+        if len(words) - i >= 2:
+            return words[i:]
+    return None
 
 
 def _year_word(i: int, words: list[str]) -> bool:
@@ -102,8 +118,9 @@ def _without_honorific(words: list[str]) -> list[str] | None:
         return words
     first = _bare(words[0])
     marked = first != strip_diacritics(first)
-    if fold(first) not in {strip_diacritics(h) for h in v.HONORIFICS}:
-        return words
+    if (marked and first not in v.HONORIFICS) or fold(first) not in {
+            strip_diacritics(h) for h in v.HONORIFICS}:
+        return words                     # "Châu Văn Được": a surname, not "cháu"
     if len(words) == 2 and (marked or fold(first) not in v.SURNAMES):
         return None                      # "cô Hoa", "ông Ba": how she is called, not a name
     if marked and first not in v.HONORIFICS_ALSO_SURNAMES:
@@ -113,9 +130,22 @@ def _without_honorific(words: list[str]) -> list[str] | None:
     return words
 
 
+_TELEX = ("aa", "ee", "oo", "aw", "ow", "uw", "dd")
+
+
+def _telex_typed(words: list[str]) -> bool:
+    """"Nguyeenx Vawn Tuaans": marks typed as letters with the Vietnamese keyboard off.
+    Two such words, not one: minority names have letters Vietnamese words do not."""
+    odd = [w for w in words if any(t in w.lower() for t in _TELEX)
+           or (w[-1:].lower() in "sfrxj" and len(w) > 2 and w[-2:-1].lower() in "aeiouy")]
+    return len(odd) >= 2
+
+
 def _problem(name: str) -> str | None:
     words = name.split()
     folded = fold(name).split()
+    if _telex_typed(words):
+        return "name_keyboard"
     if sum(ch.isalpha() for ch in name) < 2 or any(ch.isdigit() for ch in name):
         return "name"
     if len(name) > 60:
@@ -124,13 +154,19 @@ def _problem(name: str) -> str | None:
         return "name"                    # a sentence, or a question back
     if len(words) < 2 or folded[0] in v.MIDDLE_NAMES or folded[-1] in v.MIDDLE_NAMES:
         return "name_full"               # "Huy", "Nguyễn Văn", "thị Hoa"
+    if {w.lower().strip(".,;:!?") for w in words} & v.NOT_IN_NAMES_MARKED:
+        return "name"                    # "hỏi chi rứa", "An hoặc Ân"
     if set(folded) & v.NOT_IN_NAMES or v.NOT_NAMES & {" ".join(folded), core(" ".join(folded))}:
         return "name"    # "không muốn cho", "Đồng ý", "Cảm ơn", "Bỏ qua"
     return None
 
 
 def read_name(raw: str) -> Reading:
-    name, _, rest = (raw or "").partition(",")
+    raw = "".join(ch for ch in unicodedata.normalize("NFC", raw or "")
+                  if unicodedata.category(ch) != "Cf").translate(LOOKALIKES)  # zero-width, BOM
+    if raw.rstrip().endswith("?") or fold(raw).split().count("ten") > 1:
+        return Reading(problem="name")           # a question back; two people's names
+    name, _, rest = raw.partition(",")
     if rest and fold(rest).split()[:1] and fold(rest).split()[0] in _AFTER_NAME:
         reading = _read_name(name)
         if reading.ok:

@@ -16,6 +16,8 @@ from .spelling import repair
 
 # đ/Đ have no Unicode decomposition, so NFD alone leaves them in place.
 _STROKE = str.maketrans({"đ": "d", "Đ": "D"})
+# Look-alikes some keyboards give for Đ/đ (Icelandic eth).
+LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ"})
 _RUN = re.compile(r"[^\W_]+")
 _PAUSE = re.compile(r"[,;.!?…:)\]\-–—/]")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
@@ -27,6 +29,7 @@ class Token(NamedTuple):
     marked: str      # as typed, lower case: "bà" (equal to `folded` when typed without marks)
     pause: bool = False   # punctuation before it: "không, có" is two thoughts
     glued: bool = False   # typed onto the word before it: the "3" of "VTV3"
+    mended: bool = False  # a typo mended into a known word (flows/mending.py): confirm it
 
     @property
     def plain(self) -> bool:
@@ -55,7 +58,8 @@ def _ascii(word: str) -> str:
 def tokens(text: str) -> tuple[Token, ...]:
     """The words of a reply, folded and as typed. Digits and letters are split apart:
     "số2" → ("so", "số"), ("2", "2")."""
-    text = unicodedata.normalize("NFKC", (text or "").translate(_KEYCAPS)).lower()
+    text = unicodedata.normalize("NFKC", (text or "").translate(_KEYCAPS).translate(LOOKALIKES))
+    text = text.lower()
     out: list[Token] = []
     end = 0
     for match in _RUN.finditer(text):

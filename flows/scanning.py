@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from . import vocabulary as v
+from .mending import idioms, mend
 from .normalize import Token, fold
 from .numbers import RUN_WORDS, number_in_words, run_length
 
@@ -54,7 +55,7 @@ YES_NO = _lexicon((
     ("soft_no", v.SOFT_NO), ("yes", v.YES), ("no", v.NO), ("neg", v.NEGATORS),
     ("question", v.QUESTIONS), ("unsure", v.UNSURE), ("correction", v.CORRECTIONS)))
 CHOICE = _lexicon((
-    ("filler", v.PRONOUNS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
+    ("filler", v.VERBS), ("filler", v.PRONOUNS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
     ("break", v.BREAKS), ("soft", v.SOFT_YES), ("yes", v.YES), ("no", v.NO),
     ("first", v.FIRST), ("last", v.LAST), ("neg", v.NEGATORS),
     ("cue", v.CHOOSING | v.NUMBER_CUES), ("question", v.QUESTIONS), ("unsure", v.UNSURE),
@@ -90,9 +91,12 @@ def spelled(tokens: Sequence[Token]) -> list[Token]:
     return out
 
 
-def _longest(words: list[str], i: int, table: dict, longest: int = _MAX) -> int:
+def _longest(words: list[str], pauses: list[bool], i: int, table: dict,
+             longest: int = _MAX) -> int:
+    """The longest phrase of the table at `i` that no punctuation cuts ("ko... co" is not
+    "không có")."""
     for n in range(min(longest, len(words) - i), 0, -1):
-        if tuple(words[i:i + n]) in table:
+        if tuple(words[i:i + n]) in table and not any(pauses[i + 1:i + n]):
             return n
     return 0
 
@@ -120,10 +124,13 @@ def _number_at(words: list[str], toks: list[Token], i: int) -> Signal | None:
     return None
 
 
-def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None) -> list[Signal]:
-    toks = spelled(tokens)
-    words = [t.folded for t in toks]
+def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None,
+         echo: frozenset = frozenset()) -> list[Signal]:
+    """`echo`: words of the question itself, which say nothing when said back."""
     options = options or {}
+    toks = idioms(mend(spelled(tokens), lexicon, options))
+    words = [t.folded for t in toks]
+    pauses = [t.pause for t in toks]
     option_max = max(map(len, options), default=0)
     out: list[Signal] = []
     i = 0
@@ -132,10 +139,18 @@ def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None) ->
         letter = v.LETTERS.index(t.folded) + 1 if t.plain and t.folded in v.LETTERS \
             and len(t.folded) == 1 else None
         marked = v.MARKED.get(t.marked) if not t.plain else None
-        n_opt, n_lex = _longest(words, i, options, option_max), _longest(words, i, lexicon)
+        n_opt = _longest(words, pauses, i, options, option_max)
+        if not n_opt:       # a label with its own commas: "Nông dân, lao động nông thôn"
+            n_opt = max(_longest(words, [False] * len(words), i, options, option_max), 0)
+            n_opt = n_opt if n_opt >= 3 else 0
+        n_lex = _longest(words, pauses, i, lexicon)
         number = _number_at(words, toks, i)
         n_num = number.end - number.start if number else 0
-        if marked is not None and not n_opt and max(n_lex, n_num) <= 1:
+        # A marked word wins over a one-word reading, and over a longer yes that its folded
+        # form would start: "đừng vậy" is not "đúng vậy".
+        longer = lexicon.get(tuple(words[i:i + n_lex]))
+        overrides = n_lex <= 1 or (longer in ("yes", "soft") and marked in ("no", "unknown", "pronoun"))
+        if marked is not None and n_opt <= 1 and n_num <= 1 and overrides:
             sig = Signal("number", marked, i, i + 1, word=t.folded) if isinstance(marked, int) \
                 else Signal("filler" if marked == "pronoun" else marked, None, i, i + 1,
                             word=t.folded)
@@ -148,9 +163,11 @@ def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None) ->
         elif n_lex:
             phrase = tuple(words[i:i + n_lex])
             sig = Signal(lexicon[phrase], None, i, i + n_lex, letter=letter, word=" ".join(phrase))
+        elif t.folded in echo:
+            sig = Signal("filler", None, i, i + 1, word=t.folded)
         else:
             sig = Signal("unknown", None, i, i + 1, letter=letter, word=t.folded)
-        out.append(replace(sig, pause=t.pause))
+        out.append(replace(sig, pause=t.pause, sure=sig.sure and not t.mended))
         i = sig.end
     return _counts(_settle_shy(out), words, toks)
 
@@ -169,7 +186,10 @@ def _counts(signals: list[Signal], words: list[str], toks: list[Token]) -> list[
         counted = counted or (k + 1 < len(out) and out[k + 1].kind == "unknown"
                               and signals[k + 1].kind == "number")
         named = k > 0 and signals[k - 1].kind == "unknown" and toks[s.start].glued
-        if counted or named:
+        if k > 0 and signals[k - 1].word == "cau" and not named:
+            out[k - 1] = replace(signals[k - 1], kind="filler")   # "câu 3 chọn 2": which
+            out[k] = replace(s, kind="filler")                    # question, not an answer
+        elif counted or named:
             out[k] = replace(s, kind="unknown")
     return out
 
@@ -186,13 +206,14 @@ def _settle_shy(signals: list[Signal]) -> list[Signal]:
         before = signals[k - 1] if k else None
         after = signals[k + 1] if k + 1 < len(signals) else None
         numeric = {"number", "shy"}
-        alone = content == [s]
+        alone = [x for x in content if x.kind != "soft" and not x.weak] == [s] \
+            and not any(x.word in v.VERBS for x in signals)          # "dạ, ba ạ"; not "tu doc"
         if (before and before.kind == "cue") or alone \
                 or (before and before.kind in numeric) or (after and after.kind in numeric):
             kind = "number"
             if alone and s.word in v.COLLOQUIAL_NUMBERS and not (before and before.kind == "cue"):
                 s = replace(s, sure=False)    # "tu" alone: tư, or tự, từ?
-        elif s.word in v.PRONOUNS and content and content[0] is s:
+        elif s.word in v.PRONOUNS and [x for x in content if x.kind != "soft"][:1] == [s]:
             kind = "filler"      # "ba chọn 3": bà, speaking
         else:
             kind = "unknown"

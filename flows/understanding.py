@@ -11,6 +11,7 @@ reader does not know: a reading that is not `sure`, which the engine confirms
 """
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 from . import vocabulary as v
@@ -42,33 +43,54 @@ def _clauses(signals: list[Signal]) -> list[list[Signal]]:
     return [c for c in clauses if c]
 
 
+_DENIED = frozenset({"co", "c", "cs"})       # "có … đâu" denies; "đồng ý đâu" only asks
+
+
 def _clause_answer(clause: list[Signal]) -> str | None:
     """"yes", "no", "asked" (a question back), or None (nothing said). A negator turns
     the yes right after it into a no ("không đồng ý", "chưa có", "đâu có"); a yes then a
     no at the end asks back ("có không?", "được chưa"); "đâu" after a yes denies it
     ("có đi đâu"). "dạ", "ừ" count only when nothing stronger is said."""
     strong: list[str] = []
-    negating = False
+    negating = False                        # a negator applies to every yes after it
+    dangling = False                        # "đâu" with no yes to deny or to negate
     for k, s in enumerate(clause):
-        last = k == len(clause) - 1
+        last = all(x.kind in ("neg", "soft", "soft_no") for x in clause[k + 1:])
         if s.kind == "no":
-            if last and "yes" in strong and strong[-1] == "yes":
+            if last and strong[-1:] == ["yes"]:
                 return "asked"
             strong.append("no")
             negating = True
+        elif s.kind == "neg" and strong[-1:] == ["yes"] and last:
+            said = [x for x in clause[:k] if x.kind == "yes"][-1].word.split()
+            if said[0] in ("khong", "chua"):
+                continue                    # "không ngại đâu": a yes made of a negation
+            if said[0] not in _DENIED and s.word != "sao duoc":
+                return "asked"              # "được đâu"?
+            strong[-1] = "no"               # "có đi đâu", "đồng ý sao được": a denial
         elif s.kind == "neg":
-            denied = clause[k - 1].word.split()[0] == "co" or s.word == "sao duoc" if k else False
-            if last and strong[-1:] == ["yes"] and denied:
-                strong[-1] = "no"           # "có đi đâu", "đồng ý sao được": a denial
-            negating = k == 0
+            dangling = not negating and not any(x.kind in ("yes", "soft") for x in clause[k + 1:])
+            negating = True                 # after a no, "đâu" only stresses it
         elif s.kind == "yes":
             strong.append("no" if negating else "yes")
-        elif s.kind != "echo":
-            negating = False
+    if dangling:
+        return "asked"
     if strong:
         return "yes" if set(strong) == {"yes"} else "no" if set(strong) == {"no"} else "both"
-    softs = {s.kind for s in clause}
-    return "no" if "soft_no" in softs else "yes" if "soft" in softs else None
+    kinds = {s.kind for s in clause}
+    if "neg" in kinds:
+        return "asked" if kinds & {"soft", "soft_no"} else None   # "dạ đâu"; "không sao đâu"
+    return "no" if "soft_no" in kinds else "yes" if "soft" in kinds else None
+
+
+def _emphasis(signals: list[Signal]) -> list[Signal]:
+    """"không sao đâu": "đâu" after a negative phrase only stresses it."""
+    out = list(signals)
+    for k, s in enumerate(signals):
+        if s.kind == "neg" and s.word == "dau" and k and signals[k - 1].kind == "filler" \
+                and signals[k - 1].word.split()[0] in ("khong", "chua") and not s.pause:
+            out[k] = replace(s, kind="filler")
+    return out
 
 
 def read_yes_no(folded: str, raw: str | None = None) -> Reading:
@@ -87,6 +109,9 @@ def read_yes_no(folded: str, raw: str | None = None) -> Reading:
     for k, s in enumerate(said[:-1]):
         if s.word == "dung" and s.kind == "yes" and said[k + 1].kind == "echo":
             return UNKNOWN          # "dung xoa": đúng, or đừng?
+    signals = _emphasis(signals)
+    if raw and raw.rstrip().endswith("?") and len(said) > 1:
+        return UNKNOWN              # "răng phải lưu?": asked back
     answers = {_clause_answer(c) for c in _clauses(signals)} - {None}
     if answers == {"yes"}:
         return Reading("yes")
@@ -145,6 +170,24 @@ _DATE = re.compile(r"(?:\b|ngay )(\d{1,2}) ?(?:[/.\-]|thang) ?(\d{1,2}) ?(?:[/.\
 _AGE = re.compile(r"(?:nam nay |nay )?\b\d{1,3} tuoi")
 
 
+def _without_age(toks: tuple[Token, ...]) -> list[Token]:
+    """"1965, năm nay 59 tuổi": the age said beside the year is dropped."""
+    words = [t.folded for t in toks]
+    out, i = [], 0
+    while i < len(toks):
+        for lead in (("nam", "nay"), ("nay",), ()):
+            n = len(lead)
+            if tuple(words[i:i + n]) == lead and i + n + 1 < len(words) \
+                    and words[i + n].isdigit() and len(words[i + n]) <= 3 \
+                    and words[i + n + 1] == "tuoi":
+                i += n + 2
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
 def _date_year(text: str) -> int | None:
     """The year of a date of birth: "12/3/1957", "15-8-1959", "05/1946", "ngày 5 tháng 6
     năm 1952". Only when the day and month could be a day and a month."""
@@ -165,8 +208,7 @@ def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Readi
     if year is None:
         toks = _tokens(folded, raw)
         if any(len(t.folded) == 4 and t.folded.isdigit() for t in toks):
-            kept = _AGE.sub(" ", " ".join(t.folded for t in toks))   # "1965, năm nay 59 tuổi"
-            toks = tokens_of_folded(" ".join(w for w in kept.split() if w not in v.YEAR_EXTRAS))
+            toks = tuple(t for t in _without_age(toks) if t.folded not in v.YEAR_EXTRAS)
         toks = _without_year_words(toks)
         words = [t.folded for t in toks if t.folded not in v.PARTICLES]
         year = digit_by_digit(words)
@@ -184,8 +226,8 @@ def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Readi
 
 # -- choices ---------------------------------------------------------------------------------------
 
-_LETTER_CUES = frozenset({"chon", "dap an", "phuong an", "lua chon", "tra loi", "y", "muc",
-                          "cau tra loi", "dap an la", "chon la", "khoanh", "danh dau"})
+# A choosing phrase ending in one of these makes a plain a–e after it an option letter.
+_LETTER_CUES = frozenset({"chon", "an", "loi", "y", "muc", "khoanh", "dau", "la"})
 
 
 def _typed_letter(said: list[Signal], signals: list[Signal],
@@ -196,7 +238,7 @@ def _typed_letter(said: list[Signal], signals: list[Signal],
         if s.letter is None or s.letter > n:
             continue
         before = signals[k - 1] if k else None
-        if before is not None and before.kind == "cue" and before.word in _LETTER_CUES:
+        if before is not None and before.kind == "cue" and before.word.split()[-1] in _LETTER_CUES:
             return s.letter, s
         if said == [s] or signals == [s]:
             return s.letter, None
@@ -252,8 +294,8 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
     kinds = {s.kind for s in said}
     if "question" in kinds or _asked_back(said) or _double_negation(signals):
         return UNKNOWN
-    if "unsure" in kinds:
-        return UNSURE                    # "có lẽ 2", "chắc 3": not sure themselves
+    if "unsure" in kinds or _hedged(signals):
+        return UNSURE                    # "có lẽ 2", "chắc 3", "2 thì phải": not sure themselves
     if "correction" in kinds:
         return AMBIGUOUS                 # "3 à nhầm 2": two answers, one taken back
     asking = (raw or "").rstrip().endswith("?")
@@ -267,7 +309,7 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
         if s is cued:
             continue
         if s.kind in ("number", "option", "first", "last") and before is not None \
-                and before.kind in ("no", "neg") and not _means_no(s, options):
+                and before.kind in ("no", "neg") and not _means_no(s, options) and not s.weak:
             negated = True                       # "không phải 2": not an answer
             polar.pop() if polar and before.kind == "no" else None
             continue
@@ -292,17 +334,18 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
                 unknown += 1
         elif s.kind in ("yes", "no", "soft"):
             polar.append(s.kind)
-        elif s.kind == "neg" and k == len(said) - 1 and "yes" in polar and said[0].word == "co":
+        elif s.kind == "neg" and all(x.weak for x in said[k + 1:]) and "yes" in polar \
+                and next(x for x in said if x.kind == "yes").word == "co":
             if any(x.word == "nao" for x in signals):
                 return UNKNOWN    # "có hôm nào bỏ đâu": never skips, an inverted question
             polar = ["no" if p == "yes" else p for p in polar]   # "có đi đâu": a denial
         elif s.kind in ("unknown", "echo", "neg"):
             unknown += 1
-    if not chosen and not several:
-        chosen = weak
-    meant = _meant(polar, options, bool(chosen or letter))
+    meant = _meant(polar, options, bool(chosen or letter or weak))
     if meant is None:
         return AMBIGUOUS
+    if not chosen and not several and not meant:
+        chosen = weak                    # "luôn" alone is Thường xuyên; "3 luôn" is 3
     if letter and polar == ["yes"] and not chosen and said == [s for s in said if s.letter]:
         # "c": option c, or "có"? Only the same option either way is an answer.
         return Reading(letter) if meant == {letter} else AMBIGUOUS
@@ -338,6 +381,11 @@ def _asked_back(said: list[Signal]) -> bool:
         return False
     before = said[-2]
     return before.kind == "yes" or (before.kind == "option" and before.word in _YES_WORDS)
+
+
+def _hedged(signals: list[Signal]) -> bool:
+    words = " ".join(s.word for s in signals).split()
+    return len(words) > 2 and any(" ".join(words[-n:]) in v.HEDGES_AFTER for n in (2, 3))
 
 
 _NEGATING = frozenset({"khong", "chua", "dau"})

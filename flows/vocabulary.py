@@ -15,11 +15,12 @@ YES = frozenset({
     "okela", "okla", "oce", "dung", "dung roi", "dung vay", "dong y", "duoc", "yes", "y",
     "phai", "chinh xac", "co chu", "tat nhien", "chac chan", "co muon", "muon", "co the",
     "nhat tri", "thong nhat", "ung ho", "khong phan doi", "ok luon", "chuan", "chuan roi",
-    "dong y roi", "co dong y", "xin dong y", "hoan toan dong y", "cung duoc", "duoc thoi",
-    "chap nhan", "cho phep", "sao lai khong", "sao khong", "khong van de", "khong van de gi",
+    "dong y roi", "co dong y", "xin dong y", "hoan toan dong y", "cung duoc",
+    "chap nhan", "cho phep", "sao lai khong", "khong van de", "khong van de gi",
     "khong thanh van de", "khong ngai", "cho luu", "luu di", "cu luu", "cu ghi", "ghi di",
-    "cu lam", "lam di", "xoa di", "cu xoa", "dang ky di", "ok ban", "oke nha", "duoc a",
-    "co chu sao",
+    "cu lam", "lam di", "xoa di", "cu xoa", "dang ky di", "ok ban", "oke nha",
+    "co chu sao", "dongy", "dog y", "don y", "dong i", "coa", "co cho", "gat dau",
+    "khong sao", "khong co van de gi", "dk"
 })
 
 # Acknowledgements: a yes when nothing else is said ("dạ", "ừ"), politeness before
@@ -33,7 +34,8 @@ NO = frozenset({
     "khong", "ko", "k", "kg", "kh", "khg", "khum", "hong", "hok", "hem", "hum", "hong co",
     "chua", "no", "n", "khoi", "thoi khoi", "khoi di", "khoi can", "khong can", "chang",
     "khong bao gio", "chua bao gio", "khong muon", "tu choi", "lam gi co", "dau co",
-    "co dau", "co bao gio dau", "khong dau",
+    "co dau", "co bao gio dau", "khong dau", "khong sao duoc", "mo co", "lac dau",
+    "khong chiu", "khong thich", "khoi nghen",
 })
 
 # "thôi" (never mind): a no when nothing else is said; after a yes only a particle.
@@ -56,15 +58,19 @@ UNSURE = frozenset({
     "de tinh", "de sau", "chua nghi", "phan van", "luong lu", "khoan da", "chiu",
     "khong biet nua", "lam sao biet", "co hay khong", "chac", "chac la", "co the",
     "cha biet", "cha hieu", "cha nho", "binh thuong", "hmm", "hm", "tuy luc",
+    "hinh nhu la", "chac la vay",
     "tuy hom", "tuy ngay",
 })
+
+# Said after an answer, these take its certainty back: "2 thì phải" (2, I think).
+HEDGES_AFTER = frozenset({"thi phai", "chac vay", "hinh nhu vay", "chac the", "thi phai a"})
 
 # Replies that ask something back or talk about the question: not an answer.
 QUESTIONS = frozenset({
     "la sao", "the nao", "nghia la gi", "la gi", "gi vay", "gi the", "sao", "tai sao",
     "hoi lai", "noi lai", "nhac lai", "hoi gi", "cai gi", "cau nay", "cau hoi",
     "khong hieu cau hoi", "de lam gi", "lam gi", "o dau", "bao nhieu", "tinh khong",
-    "co tinh khong", "duoc khong", "co duoc khong", "the a", "vay a",
+    "co tinh khong", "duoc khong", "co duoc khong", "the a", "vay a", "rang", "lam chi",
     "khong co y kien", "khong y kien", "y kien",
 })
 
@@ -78,7 +84,9 @@ PARTICLES = frozenset({
     "cam on chau", "cam on a", "thank", "thanks", "thank you", "tks", "ban oi", "em oi",
     "chau oi", "con oi", "a oi", "hi", "hihi", "hehe", "haha", "nhe ban", "nhe em",
     "nhe chau", "nha ban", "nha em", "het", "tat ca", "ca", "voi", "cai da", "xong",
-    "khong sao", "khong co gi", "khong co chi", "the nhe", "vay nhe", "o", "e", "cua",
+    "khong co gi", "khong co chi", "the nhe", "vay nhe", "o", "e", "cua",
+    "nghen", "dzay", "zay", "rua", "ri", "chu rang", "cho rang", "chu may", "mo",
+    "nha con", "do con", "nhe con", "hen", "ha",
     "chu sao", "chu sao khong", "chu", "day a", "do a", "ne", "nhe nhe", "nha nha",
     "va", "hoac", "hoac la", "hay la", "voi lai", "cung nhu",
     "la", "con", "nhe a", "nha a", "cho", "ma thoi", "thoi a",
@@ -88,7 +96,7 @@ PARTICLES = frozenset({
 PRONOUNS = frozenset({
     "toi", "tui", "minh", "em", "chau", "con", "bac", "ong", "ba", "co", "chu", "anh",
     "chi", "cu", "ban", "ta", "tao", "chung toi", "nha toi", "gia dinh toi", "bo me",
-    "ong ba", "vo chong toi", "bac gai", "bac trai", "ba con", "ong noi", "ba noi",
+    "vo chong toi", "bac gai", "bac trai", "ong noi", "ba noi",
     "ong ngoai", "ba ngoai", "bo chau", "me chau", "bo con", "me con", "bo em", "me em",
 })
 
@@ -100,6 +108,12 @@ CHOOSING = frozenset({
     "cai", "y", "cau tra loi", "cau tra loi la", "cau tra loi cua toi la",
     "dap an cua toi la", "con so", "la so", "chon so",
 })
+
+# Everyday verbs of the questions ("xem", "coi", "đọc", "nghe"…): said with an option they
+# add nothing ("không đọc", "nghe đài hằng ngày"). The engine adds each question's own words.
+VERBS = frozenset({"xem", "coi", "doc", "nghe", "hoc", "tham gia", "doc bao", "nghe dai",
+                   "xem tivi", "xem ti vi", "xem thoi su", "coi thoi su", "dung", "su dung", "xai",
+                   "lam"})
 
 # Make an option stronger or softer without changing it: "thường xuyên lắm", "hiếm lắm".
 INTENSIFIERS = frozenset({
@@ -160,10 +174,10 @@ LAST = frozenset({"cuoi cung", "cuoi", "sau cung", "chot"})
 YEAR_EXTRAS = frozenset({"tuoi", "am", "duong", "lich", "am lich", "duong lich", "giap", "at",
                          "binh", "dinh", "mau", "ky", "canh", "tan", "nham", "quy", "ty", "suu",
                          "dan", "mao", "meo", "thin", "ngo", "mui", "than", "dau", "tuat",
-                         "hoi", "cua", "ba", "ong", "bac", "toi", "chau", "con", "em"})
+                         "hoi"})
 # Said before a year only ("năm 1955"): elsewhere "năm" is five.
 YEAR = "nam"
-YEAR_WORDS = frozenset({"nam", "sinh nam", "nam sinh", "sn", "ns", "sinh", "sinh vao nam",
+YEAR_WORDS = frozenset({"nam", "sinh nam", "nam sinh", "sn", "ns", "s n", "sinh", "sinh vao nam",
                         "toi sinh nam", "sinh ra nam", "nam sinh la"})
 
 LETTERS = "abcde"
@@ -175,7 +189,9 @@ LETTERS = "abcde"
 # Kinds: "pronoun", "no", "unknown" (an everyday word, not an answer), or a number.
 MARKED = {
     "bà": "pronoun", "cô": "pronoun", "bọn": "pronoun",
-    "đừng": "no", "chả": "no", "chẳng": "no", "chớ": "no", "hông": "no",
+    "đừng": "no", "chả": "no", "chẳng": "no", "hông": "no", "hổng": "no", "vắng": "unknown",
+    "đụng": "unknown", "phái": "unknown", "muộn": "unknown", "chùa": "unknown", "dùng": "filler",
+    "mô": "neg",
     "bố": "pronoun", "mẹ": "pronoun", "bảo": "pronoun", "nội": "pronoun", "ngoại": "pronoun",
     "à": "break", "hả": "question", "hở": "question", "đâu": "neg", "đầu": "first",
     "từ": "unknown", "tự": "unknown", "tú": "unknown", "bá": "unknown", "cố": "unknown",
@@ -195,6 +211,7 @@ ABBREVIATIONS = {"ko": "khong", "k": "khong", "kg": "khong", "kh": "khong", "khg
                  "hum": "khong", "chang": "khong", "bt": "biet", "dc": "duoc", "j": "gi",
                  "ntn": "the nao", "lm": "lam", "r": "roi", "thg": "thuong",
                  "tx": "thuong xuyen", "tt": "thinh thoang", "h": "gio", "bit": "biet",
+                 "hk": "khong", "khog": "khong", "dk": "duoc", "coa": "co",
                  "ch": "chua", "bh": "bao gio", "bjo": "bao gio", "bg": "bao gio",
                  "vs": "voi", "uk": "u", "ukm": "u"}
 
@@ -206,16 +223,18 @@ SYNONYMS = {
                      "ngay nao cung co", "thuong xuyen luon", "lien tuc", "hang tuan",
                      "tuan nao cung", "toi nao cung", "sang nao cung", "hom nao cung",
                      "buoi nao cung", "dem nao cung", "thang nao cung", "hang hang ngay",
-                     "ngay nao cung xem", "ngay nao cung doc", "ngay nao cung nghe"),
+                     "ngay nao cung xem", "ngay nao cung doc", "ngay nao cung nghe", "hoai",
+                     "suot ngay", "luon luon a"),
     "thinh thoang": ("doi khi", "doi luc", "co luc", "co khi", "lau lau mot lan",
                      "thinh thoang thoi", "cung co", "luc co luc khong", "thoang thoang",
                      "it nhieu", "hom co hom khong", "bua co bua khong", "khi co khi khong",
                      "ngay co ngay khong", "luc nao ranh", "khi nao ranh", "ranh thi",
-                     "luc nao ranh thi"),
+                     "luc nao ranh thi", "ranh thi xem", "luc co luc khong"),
     "hiem khi": ("it khi", "it lam", "rat it", "hiem", "hiem lam", "it", "lau lau",
                  "it khi lam", "hoa hoan", "hiem hoi", "khong may khi", "chua may khi",
                  "may khi", "nam thi muoi hoa", "lau lam", "lau lam moi", "lau lau moi",
-                 "moi nam mot lan", "nam mot lan", "thang mot lan", "moi thang mot lan"),
+                 "moi nam mot lan", "nam mot lan", "thang mot lan", "moi thang mot lan",
+                 "hiem hoi lam", "it lam luon"),
     "khong": ("khong bao gio", "chua bao gio", "chua lan nao", "khong lan nao",
               "khong co", "chua co", "chua tung", "khong he", "chua he", "chua bao h",
               "khong bao h"),
@@ -229,7 +248,9 @@ SYNONYMS = {
     "con lung tung": ("lung tung", "chua thao", "chua quen", "chua quen lam", "biet it",
                       "biet chut it", "con kem", "kem", "chua gioi", "con bo ngo",
                       "bo ngo", "con vung", "chua ranh", "long ngong", "con long ngong",
-                      "vung ve", "con vung ve", "chua thao lam", "ngo ngac"),
+                      "vung ve", "con vung ve", "chua thao lam", "ngo ngac", "long cong",
+                      "con long cong", "biet so so", "so so", "biet chut dinh", "chut dinh",
+                      "biet chut chut", "chut chut", "biet so", "biet it thoi"),
     "chua biet": ("chua biet lam", "khong biet lam", "chua lam duoc", "khong lam duoc",
                   "chua dung bao gio", "khong biet dung", "chua biet dung", "khong biet gi",
                   "khong biet gi het", "chiu", "chiu chet", "mu tit", "dot dac", "chiu thoi",
@@ -245,11 +266,16 @@ SYNONYMS = {
 # thanks, a greeting.
 NOT_NAMES = YES | NO | UNSURE | frozenset({
     "cam on", "xin chao", "chao ban", "chao em", "bo qua", "duoc roi", "toi dong y",
-    "co chu", "alo alo", "ok roi", "vang a", "da vang a", "xin loi", "tam biet", "bi mat"})
+    "co chu", "alo alo", "ok roi", "vang a", "da vang a", "xin loi", "tam biet", "bi mat",
+    "thuong xuyen", "thinh thoang", "hiem khi", "thanh thao", "lam duoc", "con lung tung",
+    "chua biet"})
+# The same, as typed with marks (folded, "Hội" and "Nhâm" are names).
+NOT_IN_NAMES_MARKED = frozenset({"hỏi", "gì", "đâu", "nào", "không", "chưa", "rồi", "hoặc",
+                                 "nhầm", "hay", "là"})
 NOT_IN_NAMES = frozenset({"khong", "ko", "muon", "gi", "biet", "nao", "vay", "chua", "lam gi",
-                          "de", "tai sao", "sao", "roi", "ai"})
+                          "de", "tai sao", "sao", "roi", "ai", "rua", "zalo", "tren"})
 # Given names are two to four words, five for some minorities' names.
-NAME_MAX_WORDS = 5
+NAME_MAX_WORDS = 7            # "Công Tằng Tôn Nữ Thị Bích Ngọc"
 # Middle names: a name that ends with one, or starts with one, is not full.
 MIDDLE_NAMES = frozenset({"van", "thi"})
 
@@ -261,25 +287,31 @@ NAME_LEADING = (
     "ho va ten cua toi la", "ho va ten la", "ho va ten", "ho ten cua toi la", "ho ten la",
     "ho ten", "ten cua toi la", "ten toi la", "ten toi", "ten la", "ten that la", "ten",
     *(f"ten {p} la" for p in _SELF), *(f"ten cua {p} la" for p in _SELF),
+    *(f"ten {p}" for p in _SELF),
     *(f"{p} ten la" for p in _SELF), *(f"{p} ten" for p in _SELF), *(f"{p} la" for p in _SELF),
 )
-NAME_PARTICLES = ("dạ", "vâng", "thưa", "ạ", "nhé", "à", "nha", "đây", "nhá", "ah", "a")
+NAME_PARTICLES = ("dạ", "vâng", "thưa", "ạ", "nhé", "à", "nha", "đây", "nhá", "ah", "a", "nhen",
+                  "hen", "nghen", "rứa", "đó", "đấy", "ha")
+# After a name only: the person spoken to ("Võ Thị Năm nha con").
+NAME_VOCATIVES = ("con", "cháu", "em", "bác", "chú", "cô")
 # Someone answering for a relative: "Mẹ cháu tên …", "Ông nội: …". Folded.
 KIN = frozenset({"bo", "me", "ong", "ba", "noi", "ngoai", "cha", "chau", "con", "em", "toi",
-                 "minh", "cua", "bac", "co", "chu", "di", "cau", "mo", "thim", "anh", "chi"})
+                 "minh", "cua", "bac", "co", "chu", "di", "cau", "mo", "thim", "anh", "chi",
+                 "tui", "ong", "ba", "ma", "tia", "on", "me", "ho", "va", "ten", "that", "nguoi",
+                 "nha", "giup", "nhap", "ho", "dang", "ky", "cho", "gia", "dinh", "chong", "vo"})
 
 # Kinship and respect words said before a name ("bà Lê Thị Hoa"). Typed with
 # marks they are never part of the name, except "Ông", which is also a surname;
 # typed without marks ("ba Le Thi Hoa") they are dropped only before a surname,
 # since Chu, Châu and Cù are surnames too.
 HONORIFICS = frozenset({"bà", "ông", "bác", "cụ", "cô", "chú", "anh", "chị", "em", "cháu",
-                        "bé", "dì", "thím", "mợ", "cậu"})
+                        "bé", "dì", "thím", "mợ", "cậu", "mệ", "ôn", "o"})
 HONORIFICS_ALSO_SURNAMES = frozenset({"ông"})
 SURNAMES = frozenset({
     "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui",
     "do", "ho", "ngo", "duong", "ly", "dao", "dinh", "doan", "trinh", "lam", "mai", "truong",
     "ha", "luong", "luu", "cao", "chu", "trieu", "ta", "quach", "tong", "thai", "la",
-    "nghiem", "kieu", "van", "kim", "khuc", "phung", "lai", "tang", "vuong", "lo", "mac",
+    "nghiem", "kieu", "kim", "khuc", "phung", "lai", "tang", "vuong", "lo", "mac",
     "hua", "giang", "cu", "chau", "tieu", "ton", "diep", "au", "khong", "thach", "ong",
     "an", "banh", "bach", "cam", "hau", "hong", "lang", "lieu", "lu", "lac", "nong",
     "quan", "ung", "vi", "yen", "tu", "to", "tat", "man", "ma", "khuat", "vang", "sung",
