@@ -6,7 +6,7 @@ the engine only reads it. `find` never picks among several: it returns every uni
 reply could mean, and the unit question offers them as a list.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .normalize import fold, tokens
 from .places import CITY, COMMUNE, DISTRICT, KIND_WORDS as PLACE_KINDS, PROVINCE, mentions, roles

@@ -23,7 +23,7 @@ _WHICH = frozenset({"nao", "mo"})           # "nào", central "mô"
 _EVERY = ("ngay", "nao", "cung")
 
 
-def _slips(a: str, b: str) -> int:
+def slips(a: str, b: str) -> int:
     """Damerau edit distance, capped at 2 (one typo, or a swap of two letters, is 1)."""
     if abs(len(a) - len(b)) > 1:
         return 2
@@ -51,7 +51,7 @@ def _mended(word: str, known: frozenset, glued_key: frozenset) -> tuple[tuple[st
         return glued[word], False
     if len(word) < 4 or _SYLLABLE.match(word) or not word.isalpha():
         return None
-    close = {k for k in known if len(k) >= 4 and k[0] == word[0] and _slips(word, k) == 1}
+    close = {k for k in known if len(k) >= 4 and k[0] == word[0] and slips(word, k) == 1}
     return ((close.pop(),), True) if len(close) == 1 else None
 
 

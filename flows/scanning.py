@@ -16,7 +16,7 @@ from typing import Sequence
 
 from . import vocabulary as v
 from .mending import idioms, mend
-from .normalize import Token, fold
+from .normalize import Token, fold, tokens, tokens_of_folded
 from .numbers import RUN_WORDS, number_in_words, run_length
 
 # Kinds that never say an answer.
@@ -55,7 +55,7 @@ YES_NO = _lexicon((
     ("soft_no", v.SOFT_NO), ("yes", v.YES), ("no", v.NO), ("neg", v.NEGATORS),
     ("question", v.QUESTIONS), ("unsure", v.UNSURE), ("correction", v.CORRECTIONS)))
 CHOICE = _lexicon((
-    ("filler", v.VERBS), ("filler", v.PRONOUNS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
+    ("filler", v.VERBS), ("filler", v.PRONOUNS), ("unknown", v.OTHERS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
     ("break", v.BREAKS), ("soft", v.SOFT_YES), ("yes", v.YES), ("no", v.NO),
     ("first", v.FIRST), ("last", v.LAST), ("neg", v.NEGATORS),
     ("cue", v.CHOOSING | v.NUMBER_CUES), ("question", v.QUESTIONS), ("unsure", v.UNSURE),
@@ -219,6 +219,12 @@ def _settle_shy(signals: list[Signal]) -> list[Signal]:
             kind = "unknown"
         out[k] = replace(s, kind=kind)
     return out
+
+
+def reply_tokens(folded: str, raw: str | None) -> tuple[Token, ...]:
+    """The reply's words with their marks when the raw text is given, else from the
+    folded text (marks gone)."""
+    return tokens(raw) if raw is not None else tokens_of_folded(folded)
 
 
 def content(signals: list[Signal]) -> list[Signal]:

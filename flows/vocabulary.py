@@ -100,6 +100,10 @@ PRONOUNS = frozenset({
     "ong ngoai", "ba ngoai", "bo chau", "me chau", "bo con", "me con", "bo em", "me em",
 })
 
+# Someone else: "con cháu dùng giỏi lắm" is about the grandchildren, not the citizen.
+OTHERS = frozenset({"con chau", "nguoi nha", "ong ay", "ba ay", "anh ay", "chi ay",
+                    "co ay", "chong toi", "vo toi", "tui nho", "bon tre"})
+
 # Choosing verbs and the nouns for an option: "chọn", "lấy", "đánh dấu"; "số", "ý", "đáp án".
 CHOOSING = frozenset({
     "chon", "lay", "xin", "cham", "tich", "danh dau", "khoanh", "khoanh tron", "bam", "go",
@@ -195,7 +199,7 @@ MARKED = {
     "bố": "pronoun", "mẹ": "pronoun", "bảo": "pronoun", "nội": "pronoun", "ngoại": "pronoun",
     "à": "break", "hả": "question", "hở": "question", "đâu": "neg", "đầu": "first",
     "từ": "unknown", "tự": "unknown", "tú": "unknown", "bá": "unknown", "cố": "unknown",
-    "tạm": "unknown", "mốt": "unknown", "nằm": "unknown", "dùng": "unknown",
+    "tạm": "unknown", "mốt": "unknown", "nằm": "unknown",
     "dũng": "unknown", "cỏ": "unknown", "cờ": "unknown", "cọ": "unknown", "vàng": "unknown",
     "đa": "unknown", "lá": "unknown", "hồng": "unknown", "hỏng": "unknown",
     "một": 1, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9, "tư": 4,

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, delete, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,11 @@ from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,
                             ConversationSession, Evidence, InboundEvent, Outbox, ProviderToken)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# CI runs the property tests on a fixed set of examples, so a run is repeatable; locally
+# each run draws new ones (tests/flows/test_reading_properties.py).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 # Rows a test may create, children first; units and officers are seeded once.
 PER_TEST_TABLES = (Outbox, InboundEvent, ConsentRecord, Evidence, Answer, Assessment,
                    ConversationSession, Contact, Citizen, ProviderToken)

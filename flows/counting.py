@@ -1,0 +1,113 @@
+"""Replies that are a number or a year: "hai mươi lăm", "sinh năm 1955", "12/3/1957",
+"Mậu Tuất 1958", "một chín năm lăm". Two numbers are nobody's answer; "55" could be a
+year or an age, so a year wants its four digits."""
+
+import re
+
+from . import vocabulary as v
+from .normalize import Token, fold
+from .numbers import digit_by_digit, number_in_words
+from .reading import AMBIGUOUS, OUT_OF_RANGE, UNKNOWN, UNSURE, Reading
+from .scanning import CHOICE, Signal, content, reply_tokens, scan
+
+
+def _numbers(said: list[Signal]) -> list[int]:
+    return [s.value for s in said if s.kind == "number"]
+
+
+def read_number(folded: str, raw: str | None = None) -> Reading:
+    """One whole number, in digits or words; two numbers are ambiguous."""
+    said = content(scan(reply_tokens(folded, raw), CHOICE))
+    kinds = {s.kind for s in said}
+    numbers = _numbers(said)
+    if len(numbers) > 1:
+        return AMBIGUOUS
+    if "unsure" in kinds:
+        return UNSURE
+    if numbers and kinds <= {"number", "soft"}:
+        return Reading(numbers[0])
+    return UNKNOWN
+
+
+def read_integer(folded: str, low: int, high: int, raw: str | None = None) -> Reading:
+    reading = read_number(folded, raw)
+    if reading.ok and not low <= reading.value <= high:
+        return OUT_OF_RANGE
+    return reading
+
+
+def _without_year_words(toks: tuple[Token, ...]) -> tuple[Token, ...]:
+    """"sinh năm 1955" → "1955": "năm" before a year is not five. Kept before a number
+    that is not a year ("năm mươi lăm" stays 55)."""
+    words = [t.folded for t in toks]
+    out = list(toks)
+    for phrase in sorted((tuple(p.split()) for p in v.YEAR_WORDS), key=len, reverse=True):
+        n = len(phrase)
+        for i in range(len(words) - n, -1, -1):
+            if tuple(words[i:i + n]) != phrase or i + n >= len(words):
+                continue
+            rest = words[i + n:]
+            spoken = number_in_words(rest[:6]) or 0
+            if rest[0].isdigit() or spoken >= 1000 or digit_by_digit(rest[:4]):
+                del out[i:i + n]
+                del words[i:i + n]
+    return tuple(out)
+
+
+_DATE = re.compile(r"(?:\b|ngay )(\d{1,2}) ?(?:[/.\-]|thang) ?(\d{1,2}) ?(?:[/.\-]|nam) ?(\d{4})\b"
+                   r"|(?:\b|thang )(\d{1,2}) ?(?:[/.\-]|nam) ?(\d{4})\b")
+_AGE = re.compile(r"(?:nam nay |nay )?\b\d{1,3} tuoi")
+
+
+def _without_age(toks: tuple[Token, ...]) -> list[Token]:
+    """"1965, năm nay 59 tuổi": the age said beside the year is dropped."""
+    words = [t.folded for t in toks]
+    out, i = [], 0
+    while i < len(toks):
+        for lead in (("nam", "nay"), ("nay",), ()):
+            n = len(lead)
+            if tuple(words[i:i + n]) == lead and i + n + 1 < len(words) \
+                    and words[i + n].isdigit() and len(words[i + n]) <= 3 \
+                    and words[i + n + 1] == "tuoi":
+                i += n + 2
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+def _date_year(text: str) -> int | None:
+    """The year of a date of birth: "12/3/1957", "15-8-1959", "05/1946", "ngày 5 tháng 6
+    năm 1952". Only when the day and month could be a day and a month."""
+    match = _DATE.search(text)
+    if not match:
+        return None
+    day, month, year = (match.group(1), match.group(2), match.group(3)) if match.group(3) \
+        else ("1", match.group(4), match.group(5))
+    return int(year) if 1 <= int(day) <= 31 and 1 <= int(month) <= 12 else None
+
+
+def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Reading:
+    """A four-digit year; "55" could be a year or an age, so it is asked again. Said with
+    its lunar name ("Mậu Tuất 1958"), as a date of birth, with the age beside it, or one
+    digit at a time ("một chín năm lăm", "1 9 6 5"), the year is the year."""
+    plain = fold(raw) if raw is not None else folded
+    year = _date_year(raw.lower() if raw else folded) or _date_year(plain)
+    if year is None:
+        toks = reply_tokens(folded, raw)
+        if any(len(t.folded) == 4 and t.folded.isdigit() for t in toks):
+            toks = tuple(t for t in _without_age(toks) if t.folded not in v.YEAR_EXTRAS)
+        toks = _without_year_words(toks)
+        words = [t.folded for t in toks if t.folded not in v.PARTICLES]
+        year = digit_by_digit(words)
+        if year is None:
+            reading = read_number("", " ".join(t.marked for t in toks))
+            if not reading.ok:
+                return reading
+            year = reading.value
+    if year < 1000:
+        return Reading(problem="year_digits")
+    if not low <= year <= high:
+        return OUT_OF_RANGE
+    return Reading(year)
