@@ -7,6 +7,7 @@ Like the handlers, these work on the engine's `Turn` through its verbs.
 from .framing import core
 from .model import Flow, Step
 from .reading import Reading
+from .scanning import echo_words
 from .understanding import (read_choice, read_integer, read_name, read_phone, read_year,
                             read_yes_no)
 from .unit_step import answer_unit
@@ -66,7 +67,7 @@ def read(turn, step: Step) -> Reading:
         case "yes_no":
             return read_yes_no(f, raw)
         case "choice":
-            return read_choice(f, turn.options(step), raw)
+            return read_choice(f, turn.options(step), raw, question_words(turn, step))
         case "integer":
             return read_integer(f, step.low, step.high, raw)
         case "year":
@@ -76,6 +77,14 @@ def read(turn, step: Step) -> Reading:
         case "phone":
             return read_phone(raw)
     raise ValueError(f"no reader for answer type {step.type!r}")
+
+
+def question_words(turn, step: Step) -> frozenset:
+    """The open assessment question's own words ("đọc báo", "nghe đài"): no answer."""
+    if turn.pos.flow != "assessment":
+        return frozenset()
+    params = turn.ask_params(step)
+    return echo_words(params["question"]["sms"]) | echo_words(params["question"]["zalo"])
 
 
 def take_carried(turn, flow: Flow, step: Step) -> bool:

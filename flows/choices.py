@@ -2,13 +2,15 @@
 label, synonym or yes/no; or why it picks none. Two options named are nobody's answer;
 one option among unknown words is confirmed, not taken."""
 
+import re
 from typing import Sequence
 
 from . import vocabulary as v
 from .mending import slips
 from .normalize import fold, tokens_of_folded
 from .reading import AMBIGUOUS, OUT_OF_RANGE, UNKNOWN, UNSURE, Reading
-from .scanning import CHOICE, Signal, content, option_phrases, reply_tokens, scan, spelled
+from .scanning import (CHOICE, Signal, content, hedged, option_phrases, reply_tokens, scan,
+                       spelled)
 
 
 # A choosing phrase ending in one of these makes a plain a–e after it an option letter.
@@ -54,13 +56,35 @@ def _partial(said: list[Signal], options: Sequence) -> Reading | None:
 
 
 
-def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Reading:
+def read_choice(folded: str, options: Sequence, raw: str | None = None,
+                echo: frozenset = frozenset()) -> Reading:
     """The number of the chosen option (1-based), by number, letter, label or yes/no.
     `raw` is the reply as typed, to tell a typed letter from a folded particle and
-    "bà" from "ba"."""
+    "bà" from "ba". `echo`: words of the question, which are no answer when said back."""
     options = tuple(options)
+    reading = _read_choice(folded, options, raw, echo)
+    if reading.problem == "ambiguous" and raw:
+        return _what_comes_after_but(raw, options, echo) or reading
+    return reading
+
+
+_BUT = re.compile(r"\b(?:nhưng|nhung|mà là|ma la)\b", re.IGNORECASE)
+
+
+def _what_comes_after_but(raw: str, options: Sequence, echo: frozenset) -> Reading | None:
+    """"không đọc báo, nhưng ngày nào cũng nghe đài", "không phải 2 mà là 1": what follows
+    "nhưng" or "mà là" is the answer, confirmed rather than taken."""
+    parts = _BUT.split(raw)
+    if len(parts) < 2:
+        return None
+    tail = parts[-1]
+    reading = _read_choice(fold(tail), options, tail, echo)
+    return Reading(reading.value, sure=False) if reading.ok else None
+
+
+def _read_choice(folded: str, options: tuple, raw: str | None, echo: frozenset) -> Reading:
     n = len(options)
-    signals = scan(reply_tokens(folded, raw), CHOICE, option_phrases(options))
+    signals = scan(reply_tokens(folded, raw), CHOICE, option_phrases(options), echo)
     said = content(signals)
     letter, cued = _typed_letter(said, signals, n)
     if not said:
@@ -68,7 +92,7 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None) -> Readi
     kinds = {s.kind for s in said}
     if "question" in kinds or _asked_back(said) or _double_negation(signals):
         return UNKNOWN
-    if "unsure" in kinds or _hedged(signals):
+    if "unsure" in kinds or hedged(signals):
         return UNSURE                    # "có lẽ 2", "chắc 3", "2 thì phải": not sure themselves
     if "correction" in kinds:
         return AMBIGUOUS                 # "3 à nhầm 2": two answers, one taken back
@@ -157,9 +181,6 @@ def _asked_back(said: list[Signal]) -> bool:
     return before.kind == "yes" or (before.kind == "option" and before.word in _YES_WORDS)
 
 
-def _hedged(signals: list[Signal]) -> bool:
-    words = " ".join(s.word for s in signals).split()
-    return len(words) > 2 and any(" ".join(words[-n:]) in v.HEDGES_AFTER for n in (2, 3))
 
 
 _NEGATING = frozenset({"khong", "chua", "dau"})

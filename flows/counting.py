@@ -8,7 +8,7 @@ from . import vocabulary as v
 from .normalize import Token, fold
 from .numbers import digit_by_digit, number_in_words
 from .reading import AMBIGUOUS, OUT_OF_RANGE, UNKNOWN, UNSURE, Reading
-from .scanning import CHOICE, Signal, content, reply_tokens, scan
+from .scanning import CHOICE, Signal, content, hedged, reply_tokens, scan
 
 
 def _numbers(said: list[Signal]) -> list[int]:
@@ -88,21 +88,46 @@ def _date_year(text: str) -> int | None:
     return int(year) if 1 <= int(day) <= 31 and 1 <= int(month) <= 12 else None
 
 
+def _the_only_year(toks, reading: Reading) -> Reading:
+    """"Sinh năm 1955 tại Nam Định", "1957 số đt 0912345678": one four-digit number and
+    no other (a phone number aside), nothing unsure or asked: that is the year."""
+    said = content(scan(toks, CHOICE))
+    if {s.kind for s in said} & {"unsure", "question", "correction"} \
+            or {t.folded for t in toks} & _ABOUT:
+        return reading                              # "khoảng 1950": not sure of it
+    numbers = [s for s in said if s.kind in ("number", "shy") and len(s.word) < 9]
+    years = [s for s in numbers if s.kind == "number" and s.word.isdigit() and len(s.word) == 4]
+    return Reading(years[0].value) if len(years) == 1 and len(numbers) == 1 else reading
+
+
+_ABOUT = frozenset({"khoang", "tam", "chung", "gan", "hinh", "chac"})
+_THOUSANDS = re.compile(r"(?<![\d.,])(\d)[.,](\d{3})(?![\d.,])")
+
+
 def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Reading:
     """A four-digit year; "55" could be a year or an age, so it is asked again. Said with
     its lunar name ("Mậu Tuất 1958"), as a date of birth, with the age beside it, or one
     digit at a time ("một chín năm lăm", "1 9 6 5"), the year is the year."""
+    if raw is not None:
+        raw = _THOUSANDS.sub(r"\1\2", raw)          # "1.950": a thousands separator
+        folded = fold(raw)
     plain = fold(raw) if raw is not None else folded
     year = _date_year(raw.lower() if raw else folded) or _date_year(plain)
     if year is None:
         toks = reply_tokens(folded, raw)
         if any(len(t.folded) == 4 and t.folded.isdigit() for t in toks):
-            toks = tuple(t for t in _without_age(toks) if t.folded not in v.YEAR_EXTRAS)
+            toks = _without_age(toks)
+            toks = tuple(t for k, t in enumerate(toks) if t.folded not in v.YEAR_EXTRAS and not (
+                t.folded == "nam" and toks[k + 1:k + 2] and toks[k + 1].folded in v.YEAR_EXTRAS))
         toks = _without_year_words(toks)
+        if hedged(scan(toks, CHOICE)):
+            return UNSURE                             # "1955 thì phải"
         words = [t.folded for t in toks if t.folded not in v.PARTICLES]
         year = digit_by_digit(words)
         if year is None:
             reading = read_number("", " ".join(t.marked for t in toks))
+            if not reading.ok and reading.problem in ("unknown", "ambiguous"):
+                reading = _the_only_year(toks, reading)
             if not reading.ok:
                 return reading
             year = reading.value

@@ -71,11 +71,29 @@ def mend(tokens: Sequence[Token], lexicon: dict, options: dict) -> list[Token]:
     return out
 
 
+def _some_days(tokens: list[Token], i: int) -> int:
+    """The length of "có bữa (coi) có bữa không" at `i` (some days yes, some days no), or 0."""
+    w = [t.folded for t in tokens[i:i + 7]]
+    if len(w) < 5 or w[0] != "co" or w[1] not in _TIMES:
+        return 0
+    for k in range(2, len(w) - 2):
+        if w[k] == "co" and w[k + 1] == w[1] and w[k + 2] == "khong":
+            return k + 3
+    return 0
+
+
 def idioms(tokens: list[Token]) -> list[Token]:
-    """"sáng nào (tôi) cũng …", "bữa mô cũng …" → "ngày nào cũng …"."""
+    """"sáng nào (tôi) cũng …", "bữa mô cũng …" → "ngày nào cũng …"; "có bữa (coi) có
+    bữa không" → "lúc có lúc không"."""
     out: list[Token] = []
     i = 0
     while i < len(tokens):
+        some = _some_days(tokens, i)
+        if some:
+            out.extend(Token(x, x, tokens[i].pause and k == 0)
+                       for k, x in enumerate(("luc", "co", "luc", "khong")))
+            i += some
+            continue
         w = [t.folded for t in tokens[i:i + 5]]
         if len(w) >= 3 and w[0] in _TIMES and w[1] in _WHICH:
             end = next((k for k in range(2, min(5, len(w))) if w[k] == "cung"), None)

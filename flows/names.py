@@ -30,8 +30,14 @@ def _frames(words: list[str]) -> list[str]:
     """Without "Dạ, tên tôi là … ạ", or "Mẹ cháu tên …", "Ông nội: …" before it."""
     while len(words) > 1 and _bare(words[0]) in v.NAME_PARTICLES:
         words = words[1:]
-    while len(words) > 1 and _bare(words[-1]) in v.NAME_PARTICLES + v.NAME_VOCATIVES:
-        words = words[:-1]
+    while len(words) > 1:
+        last = _bare(words[-1])
+        if last in v.NAME_PARTICLES:
+            words = words[:-1]
+        elif last in v.NAME_VOCATIVES and len(words) > 2 and _bare(words[-2]) in v.NAME_PARTICLES:
+            words = words[:-2]              # "… nha con"; "Đỗ Văn Em" keeps its Em
+        else:
+            break
     for phrase in sorted((p.split() for p in v.NAME_LEADING), key=len, reverse=True):
         n = len(phrase)
         if len(words) > n and fold(" ".join(words[:n])).split() == phrase:

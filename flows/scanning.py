@@ -17,6 +17,7 @@ from typing import Sequence
 from . import vocabulary as v
 from .mending import idioms, mend
 from .normalize import Token, fold, tokens, tokens_of_folded
+from .spelling import KNOWN
 from .numbers import RUN_WORDS, number_in_words, run_length
 
 # Kinds that never say an answer.
@@ -219,6 +220,21 @@ def _settle_shy(signals: list[Signal]) -> list[Signal]:
             kind = "unknown"
         out[k] = replace(s, kind=kind)
     return out
+
+
+@lru_cache(maxsize=512)
+def echo_words(question: str) -> frozenset:
+    """The words of a question that say nothing when said back with an answer: "Bác có
+    đọc báo, nghe đài…?" gives "doc", "bao", "nghe", "dai"… — never a word the reader
+    knows ("có", "không", numbers, option words), never a kind word of the address."""
+    words = fold(question.replace("{Xung}", "").replace("{xung}", "")).split()
+    return frozenset(w for w in words if len(w) > 1 and w not in KNOWN and not w.isdigit())
+
+
+def hedged(signals: list[Signal]) -> bool:
+    """"2 thì phải", "1955 chắc vậy": said after an answer, these take its certainty back."""
+    words = " ".join(s.word for s in signals).split()
+    return len(words) > 2 and any(" ".join(words[-n:]) in v.HEDGES_AFTER for n in (2, 3))
 
 
 def reply_tokens(folded: str, raw: str | None) -> tuple[Token, ...]:

@@ -86,13 +86,32 @@ def _emphasis(signals: list[Signal]) -> list[Signal]:
     return out
 
 
+_OTHER_WORDS = frozenset({"unknown", "number", "shy"})
+
+
+def _answers(clauses: list[list[Signal]]) -> set:
+    """The yes/no of each thought. Words the reader does not know are allowed only beside
+    one thought said cleanly ("Tôi là hội viên lâu năm, đồng ý"); a thought that mixes
+    them with a yes or a no must agree with it, and one that has only them says nothing."""
+    clean, mixed = set(), set()
+    for clause in clauses:
+        said = [s for s in clause if s.kind not in _OTHER_WORDS]
+        answer = _clause_answer(said) if said else None
+        (mixed if len(said) < len(clause) else clean).add(answer)
+    clean.discard(None)
+    mixed.discard(None)
+    if not clean:
+        return {"unknown"} if mixed or not clauses else set()
+    return clean | mixed
+
+
 def read_yes_no(folded: str, raw: str | None = None) -> Reading:
     signals = scan(reply_tokens(folded, raw), YES_NO)
     said = content(signals)
     kinds = {s.kind for s in said}
     if "unsure" in kinds:
         return UNSURE
-    if kinds & {"question", "unknown", "number", "shy", "correction"} or not said:
+    if kinds & {"question", "correction"} or not said:
         return UNKNOWN
     but = [k for k, s in enumerate(signals) if s.word == "nhung"]
     if but and content(signals[but[0]:]):
@@ -105,7 +124,7 @@ def read_yes_no(folded: str, raw: str | None = None) -> Reading:
     signals = _emphasis(signals)
     if raw and raw.rstrip().endswith("?") and len(said) > 1:
         return UNKNOWN              # "răng phải lưu?": asked back
-    answers = {_clause_answer(c) for c in _clauses(signals)} - {None}
+    answers = _answers(_clauses(signals))
     if answers == {"yes"}:
         return Reading("yes")
     if answers == {"no"}:

@@ -71,6 +71,7 @@ QUESTIONS = frozenset({
     "hoi lai", "noi lai", "nhac lai", "hoi gi", "cai gi", "cau nay", "cau hoi",
     "khong hieu cau hoi", "de lam gi", "lam gi", "o dau", "bao nhieu", "tinh khong",
     "co tinh khong", "duoc khong", "co duoc khong", "the a", "vay a", "rang", "lam chi",
+    "ma khong",     # "có gì đâu mà không đồng ý": a rhetorical question, a double negation
     "khong co y kien", "khong y kien", "y kien",
 })
 
@@ -197,6 +198,7 @@ MARKED = {
     "đụng": "unknown", "phái": "unknown", "muộn": "unknown", "chùa": "unknown", "dùng": "filler",
     "mô": "neg",
     "bố": "pronoun", "mẹ": "pronoun", "bảo": "pronoun", "nội": "pronoun", "ngoại": "pronoun",
+    "bả": "pronoun", "ổng": "pronoun", "ảnh": "pronoun",
     "à": "break", "hả": "question", "hở": "question", "đâu": "neg", "đầu": "first",
     "từ": "unknown", "tự": "unknown", "tú": "unknown", "bá": "unknown", "cố": "unknown",
     "tạm": "unknown", "mốt": "unknown", "nằm": "unknown",
@@ -236,10 +238,12 @@ SYNONYMS = {
                      "luc nao ranh thi", "ranh thi xem", "luc co luc khong"),
     "hiem khi": ("it khi", "it lam", "rat it", "hiem", "hiem lam", "it", "lau lau",
                  "it khi lam", "hoa hoan", "hiem hoi", "khong may khi", "chua may khi",
+                 "it khi nao",
                  "may khi", "nam thi muoi hoa", "lau lam", "lau lam moi", "lau lau moi",
                  "moi nam mot lan", "nam mot lan", "thang mot lan", "moi thang mot lan",
                  "hiem hoi lam", "it lam luon"),
-    "khong": ("khong bao gio", "chua bao gio", "chua lan nao", "khong lan nao",
+    "khong": ("khong bao gio", "chua bao gio", "chua lan nao", "khong lan nao", "chua khi nao",
+              "khong khi nao", "chua khi mo", "khong khi mo",
               "khong co", "chua co", "chua tung", "khong he", "chua he", "chua bao h",
               "khong bao h"),
     "thanh thao": ("thao", "rat thao", "thao lam", "gioi", "rat gioi", "ranh", "rat ranh",
