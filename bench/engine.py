@@ -1,5 +1,7 @@
-"""Benchmark: engine steps per second (pure), and console-webhook messages per second
-on SQLite (the whole pipeline: HTTP layer in-process, engine, storage, rendering).
+"""Benchmark: engine steps per second (pure), replies read per second with cold caches
+(every distinct reply form of tests/flows/replies.tsv), unit look-ups per second in the
+real demo directory (with the pre-2025 names), and console-webhook messages per second on
+SQLite (the whole pipeline: HTTP layer in-process, engine, storage, rendering).
 
     .venv/bin/python bench/engine.py [--conversations 200] [--citizens 100]
 
@@ -50,6 +52,62 @@ def bench_engine(conversations: int) -> None:
           f"({elapsed / steps * 1e6:.0f} µs/step)")
 
 
+def _clear_caches() -> None:
+    from flows import mending, normalize, scanning, spelling
+    for f in (normalize.fold, normalize.tokens, spelling.repair, mending._mended,
+              scanning.option_phrases, scanning.echo_words):
+        f.cache_clear()
+
+
+def bench_reader() -> None:
+    """Every distinct reply of the reply table, read by the choice and yes/no readers with
+    every cache cleared first: the cost of a reply the bot has never seen."""
+    from flows.normalize import fold
+    from flows.understanding import read_choice, read_yes_no
+    sets = load_all_criteria()
+    scale = sets[("cdht-2023", "2023.1-draft")].groups[0].indicators[0].options
+    table = (ROOT / "tests" / "flows" / "replies.tsv").read_text(encoding="utf-8").splitlines()
+    replies = sorted({line.split("\t")[1] for line in table[1:]
+                      if line and not line.startswith("#")})
+    _clear_caches()
+    started = time.perf_counter()
+    for text in replies:
+        read_choice(fold(text), scale, text)
+        read_yes_no(fold(text), text)
+    elapsed = time.perf_counter() - started
+    reads = 2 * len(replies)
+    print(f"reader, cold: {reads} readings of {len(replies)} distinct replies in {elapsed:.2f} s "
+          f"= {reads / elapsed:,.0f} readings/s ({elapsed / reads * 1e6:.0f} µs each)")
+
+
+def bench_units() -> None:
+    """Unit look-ups in the demo province's directory, old names included."""
+    from vietnam_provinces import Province, Ward
+    from bot.old_communes import old_units
+    from flows.directory import Directory, UnitEntry
+    province = next(p for p in Province.iter_all() if p.name == "Hưng Yên")
+    wards = list(Ward.iter_by_province(province.code))
+    entries = [UnitEntry(str(int(w.code)), w.name, "Tỉnh Hưng Yên", "33") for w in wards]
+    started = time.perf_counter()
+    directory = Directory(entries, old_units=old_units(
+        {f"{int(w.code):05d}": (str(int(w.code)), w.name) for w in wards}))
+    built = time.perf_counter() - started
+    queries = ["tien lu", "thôn Đông, xã Tiên Lữ, huyện Tiên Lữ, Hưng Yên", "Hòa Bình",
+               "xã Hòa Bình, huyện Vũ Thư, Thái Bình", "DK 12364", "chau", "Ngọc Thanh",
+               "Minh Khai, Hưng Hà", "khong biet"]
+    _clear_caches()
+    started = time.perf_counter()
+    rounds = 200
+    for n in range(rounds):
+        for q in queries:
+            directory.find(f"{q} {n}" if n % 2 else q)
+    elapsed = time.perf_counter() - started
+    finds = rounds * len(queries)
+    print(f"unit directory: built in {built * 1000:.0f} ms ({len(entries)} communes, "
+          f"{sum(len(v) for v in directory.old.values())} old names); {finds} look-ups in "
+          f"{elapsed:.2f} s = {finds / elapsed:,.0f}/s ({elapsed / finds * 1e6:.0f} µs each)")
+
+
 def bench_console(citizens: int) -> None:
     os.environ.pop("DATABASE_URL", None)
     folder = tempfile.mkdtemp(prefix="cdht-bench-")
@@ -90,6 +148,8 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     bench_engine(args.conversations)
+    bench_reader()
+    bench_units()
     bench_console(args.citizens)
 
 

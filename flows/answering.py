@@ -83,8 +83,9 @@ def question_words(turn, step: Step) -> frozenset:
     """The open assessment question's own words ("đọc báo", "nghe đài"): no answer."""
     if turn.pos.flow != "assessment":
         return frozenset()
-    params = turn.ask_params(step)
-    return echo_words(params["question"]["sms"]) | echo_words(params["question"]["zalo"])
+    group = turn.criteria().group(turn.state.assessment.group)
+    indicator = next(i for i in group.indicators if i.id == step.id)
+    return echo_words(indicator.question_sms) | echo_words(indicator.question)
 
 
 def take_carried(turn, flow: Flow, step: Step) -> bool:

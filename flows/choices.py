@@ -3,6 +3,7 @@ label, synonym or yes/no; or why it picks none. Two options named are nobody's a
 one option among unknown words is confirmed, not taken."""
 
 import re
+from functools import lru_cache
 from typing import Sequence
 
 from . import vocabulary as v
@@ -27,7 +28,7 @@ def _typed_letter(said: list[Signal], signals: list[Signal],
         before = signals[k - 1] if k else None
         if before is not None and before.kind == "cue" and before.word.split()[-1] in _LETTER_CUES:
             return s.letter, s
-        if said == [s] or signals == [s]:
+        if said == [s] or tuple(signals) == (s,):
             return s.letter, None
     return None, None
 
@@ -60,8 +61,13 @@ def read_choice(folded: str, options: Sequence, raw: str | None = None,
                 echo: frozenset = frozenset()) -> Reading:
     """The number of the chosen option (1-based), by number, letter, label or yes/no.
     `raw` is the reply as typed, to tell a typed letter from a folded particle and
-    "bà" from "ba". `echo`: words of the question, which are no answer when said back."""
-    options = tuple(options)
+    "bà" from "ba". `echo`: words of the question, which are no answer when said back.
+    Pure, so cached by its arguments."""
+    return _cached_choice(folded, tuple(options), raw, echo)
+
+
+@lru_cache(maxsize=8192)
+def _cached_choice(folded: str, options: tuple, raw: str | None, echo: frozenset) -> Reading:
     reading = _read_choice(folded, options, raw, echo)
     if reading.problem == "ambiguous" and raw:
         return _what_comes_after_but(raw, options, echo) or reading
@@ -84,7 +90,7 @@ def _what_comes_after_but(raw: str, options: Sequence, echo: frozenset) -> Readi
 
 def _read_choice(folded: str, options: tuple, raw: str | None, echo: frozenset) -> Reading:
     n = len(options)
-    signals = scan(reply_tokens(folded, raw), CHOICE, option_phrases(options), echo)
+    signals = scan(reply_tokens(folded, raw), "choice", options, echo)
     said = content(signals)
     letter, cued = _typed_letter(said, signals, n)
     if not said:

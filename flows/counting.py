@@ -3,6 +3,7 @@
 year or an age, so a year wants its four digits."""
 
 import re
+from functools import lru_cache
 
 from . import vocabulary as v
 from .normalize import Token, fold
@@ -17,7 +18,7 @@ def _numbers(said: list[Signal]) -> list[int]:
 
 def read_number(folded: str, raw: str | None = None) -> Reading:
     """One whole number, in digits or words; two numbers are ambiguous."""
-    said = content(scan(reply_tokens(folded, raw), CHOICE))
+    said = content(scan(reply_tokens(folded, raw), "choice"))
     kinds = {s.kind for s in said}
     numbers = _numbers(said)
     if len(numbers) > 1:
@@ -91,7 +92,7 @@ def _date_year(text: str) -> int | None:
 def _the_only_year(toks, reading: Reading) -> Reading:
     """"Sinh năm 1955 tại Nam Định", "1957 số đt 0912345678": one four-digit number and
     no other (a phone number aside), nothing unsure or asked: that is the year."""
-    said = content(scan(toks, CHOICE))
+    said = content(scan(tuple(toks), "choice"))
     if {s.kind for s in said} & {"unsure", "question", "correction"} \
             or {t.folded for t in toks} & _ABOUT:
         return reading                              # "khoảng 1950": not sure of it
@@ -104,6 +105,7 @@ _ABOUT = frozenset({"khoang", "tam", "chung", "gan", "hinh", "chac"})
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d)[.,](\d{3})(?![\d.,])")
 
 
+@lru_cache(maxsize=4096)
 def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Reading:
     """A four-digit year; "55" could be a year or an age, so it is asked again. Said with
     its lunar name ("Mậu Tuất 1958"), as a date of birth, with the age beside it, or one
@@ -120,7 +122,7 @@ def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Readi
             toks = tuple(t for k, t in enumerate(toks) if t.folded not in v.YEAR_EXTRAS and not (
                 t.folded == "nam" and toks[k + 1:k + 2] and toks[k + 1].folded in v.YEAR_EXTRAS))
         toks = _without_year_words(toks)
-        if hedged(scan(toks, CHOICE)):
+        if hedged(scan(tuple(toks), "choice")):
             return UNSURE                             # "1955 thì phải"
         words = [t.folded for t in toks if t.folded not in v.PARTICLES]
         year = digit_by_digit(words)

@@ -235,7 +235,8 @@ class Turn:
         return params
 
     def ask(self, step: Step) -> None:
-        self.move(candidates=())     # a list or a proposal shown earlier no longer stands
+        if self.pos.candidates:      # a list or a proposal shown earlier no longer stands
+            self.move(candidates=())
         self.say(step.ask, **self.ask_params(step))
 
     def reask(self, step: Step, problem: str) -> None:

@@ -7,6 +7,7 @@ with 1950 handed on for the birth-year question that comes next.
 """
 
 import unicodedata
+from functools import lru_cache
 
 from . import vocabulary as v
 from .framing import core
@@ -20,6 +21,10 @@ _AROUND_NUMBER = frozenset({"sinh", "sn", "ns", "nay", "la", "nam sinh"})
 _AFTER_NAME = frozenset({"thon", "xom", "ap", "to", "xa", "phuong", "huyen", "tinh", "khu",
                          "o", "que", "nha", "sinh", "sn", "nam", "hay", "thuong", "goi", "nay",
                          "tuoi"})
+
+
+_LEADING = sorted((p.split() for p in v.NAME_LEADING), key=len, reverse=True)
+_PLAIN_HONORIFICS = frozenset(strip_diacritics(h) for h in v.HONORIFICS)
 
 
 def _bare(word: str) -> str:
@@ -38,7 +43,7 @@ def _frames(words: list[str]) -> list[str]:
             words = words[:-2]              # "… nha con"; "Đỗ Văn Em" keeps its Em
         else:
             break
-    for phrase in sorted((p.split() for p in v.NAME_LEADING), key=len, reverse=True):
+    for phrase in _LEADING:
         n = len(phrase)
         if len(words) > n and fold(" ".join(words[:n])).split() == phrase:
             return _after_frame(words[n:]) or words[n:]
@@ -124,8 +129,7 @@ def _without_honorific(words: list[str]) -> list[str] | None:
         return words
     first = _bare(words[0])
     marked = first != strip_diacritics(first)
-    if (marked and first not in v.HONORIFICS) or fold(first) not in {
-            strip_diacritics(h) for h in v.HONORIFICS}:
+    if (marked and first not in v.HONORIFICS) or fold(first) not in _PLAIN_HONORIFICS:
         return words                     # "Châu Văn Được": a surname, not "cháu"
     if len(words) == 2 and (marked or fold(first) not in v.SURNAMES):
         return None                      # "cô Hoa", "ông Ba": how she is called, not a name
@@ -167,6 +171,7 @@ def _problem(name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def read_name(raw: str) -> Reading:
     raw = "".join(ch for ch in unicodedata.normalize("NFC", raw or "")
                   if unicodedata.category(ch) != "Cf").translate(LOOKALIKES)  # zero-width, BOM

@@ -1,6 +1,6 @@
 """A reply read word by word into signals: what says an answer, what only wraps it.
 
-    scan(tokens, lexicon, options) → [Signal("cue", …), Signal("number", 3, …), …]
+    scan(tokens, "choice", options) → (Signal("cue", …), Signal("number", 3, …), …)
 
 At each word the longest known phrase wins (an option's own words, a spoken
 number, a vocabulary phrase); on equal length an option beats a number, which
@@ -125,11 +125,18 @@ def _number_at(words: list[str], toks: list[Token], i: int) -> Signal | None:
     return None
 
 
-def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None,
-         echo: frozenset = frozenset()) -> list[Signal]:
-    """`echo`: words of the question itself, which say nothing when said back."""
-    options = options or {}
-    toks = idioms(mend(spelled(tokens), lexicon, options))
+LEXICONS = {"yes_no": YES_NO, "choice": CHOICE}
+
+
+@lru_cache(maxsize=8192)
+def scan(tokens: tuple[Token, ...], lexicon_name: str, choices: tuple = (),
+         echo: frozenset = frozenset()) -> tuple[Signal, ...]:
+    """The signals of a reply read with one lexicon ("yes_no" or "choice") and the options
+    of the question (`choices`, flows.model.Option). `echo`: words of the question
+    itself, which say nothing when said back. Pure, so cached: most replies are "1", "có"."""
+    lexicon = LEXICONS[lexicon_name]
+    options = option_phrases(choices) if choices else {}
+    toks = idioms(mend(spelled(tokens), lexicon_name, choices, lexicon, options))
     words = [t.folded for t in toks]
     pauses = [t.pause for t in toks]
     option_max = max(map(len, options), default=0)
@@ -168,9 +175,11 @@ def scan(tokens: Sequence[Token], lexicon: dict, options: dict | None = None,
             sig = Signal("filler", None, i, i + 1, word=t.folded)
         else:
             sig = Signal("unknown", None, i, i + 1, letter=letter, word=t.folded)
-        out.append(replace(sig, pause=t.pause, sure=sig.sure and not t.mended))
+        if t.pause or t.mended:
+            sig = replace(sig, pause=t.pause, sure=sig.sure and not t.mended)
+        out.append(sig)
         i = sig.end
-    return _counts(_settle_shy(out), words, toks)
+    return tuple(_counts(_settle_shy(out), words, toks))
 
 
 def _counts(signals: list[Signal], words: list[str], toks: list[Token]) -> list[Signal]:

@@ -11,6 +11,7 @@ reader does not know: a reading that is not `sure`, which the engine confirms
 """
 
 from dataclasses import replace
+from functools import lru_cache
 
 from .choices import read_choice  # noqa: F401  (the readers, in one place)
 from .counting import read_integer, read_number, read_year  # noqa: F401
@@ -105,8 +106,9 @@ def _answers(clauses: list[list[Signal]]) -> set:
     return clean | mixed
 
 
+@lru_cache(maxsize=8192)
 def read_yes_no(folded: str, raw: str | None = None) -> Reading:
-    signals = scan(reply_tokens(folded, raw), YES_NO)
+    signals = scan(reply_tokens(folded, raw), "yes_no")
     said = content(signals)
     kinds = {s.kind for s in said}
     if "unsure" in kinds:
