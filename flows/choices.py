@@ -96,7 +96,8 @@ def _read_choice(folded: str, options: tuple, raw: str | None, echo: frozenset) 
     if not said:
         return Reading(letter) if letter else UNKNOWN
     kinds = {s.kind for s in said}
-    if "question" in kinds or _asked_back(said) or _double_negation(signals):
+    if "question" in kinds or _asked_back(said) or _double_negation(signals) \
+            or _negated_amount(signals):
         return UNKNOWN
     if "unsure" in kinds or hedged(signals):
         return UNSURE                    # "có lẽ 2", "chắc 3", "2 thì phải": not sure themselves
@@ -136,6 +137,8 @@ def _read_choice(folded: str, options: tuple, raw: str | None, echo: frozenset) 
                 chosen.add(n if s.kind == "last" else 1)
             else:
                 unknown += 1
+        elif s.kind == "yes" and _after_no(said[:k + 1], signals, options):
+            continue             # "không đọc được": a yes after a no is part of the no
         elif s.kind in ("yes", "no", "soft"):
             polar.append(s.kind)
         elif s.kind == "neg" and all(x.weak for x in said[k + 1:]) and "yes" in polar \
@@ -143,21 +146,24 @@ def _read_choice(folded: str, options: tuple, raw: str | None, echo: frozenset) 
             if any(x.word == "nao" for x in signals):
                 return UNKNOWN    # "có hôm nào bỏ đâu": never skips, an inverted question
             polar = ["no" if p == "yes" else p for p in polar]   # "có đi đâu": a denial
-        elif s.kind in ("unknown", "echo", "neg"):
+        elif s.kind in ("unknown", "echo", "neg", "other", "defer"):
             unknown += 1
     meant = _meant(polar, options, bool(chosen or letter or weak))
     if meant is None:
         return AMBIGUOUS
     if not chosen and not several and not meant:
         chosen = weak                    # "luôn" alone is Thường xuyên; "3 luôn" is 3
-    if letter and polar == ["yes"] and not chosen and said == [s for s in said if s.letter]:
-        # "c": option c, or "có"? Only the same option either way is an answer.
+    if letter and polar in (["yes"], ["soft"]) and not chosen \
+            and said == [s for s in said if s.letter]:
+        # "c": option c, or "có"? "d": option d, or "dạ"? Only the same option either way.
         return Reading(letter) if meant == {letter} else AMBIGUOUS
     if letter and not (chosen - {letter}):
         chosen.add(letter)
         unknown -= sum(1 for s in said if s.letter == letter and s.kind == "unknown"
                        and s is not cued)
     answers = chosen | meant
+    if "yes" in polar and any(options[i - 1].means == "no" for i in chosen):
+        return AMBIGUOUS     # "đọc báo thì không, nghe đài thì có": a no and a yes
     if len(answers) > 1 or several or (answers and out_of_range):
         return AMBIGUOUS
     if answers and asking and unknown:
@@ -169,6 +175,34 @@ def _read_choice(folded: str, options: tuple, raw: str | None, echo: frozenset) 
     if negated:
         return UNKNOWN
     return _partial(said, options) or UNKNOWN
+
+
+def _after_no(said: list[Signal], signals, options: tuple) -> bool:
+    """The last signal follows a no in the same thought (no comma, no "nhưng" between)."""
+    last = said[-1]
+    for j in range(len(said) - 2, -1, -1):
+        if _means_no(said[j], options) or said[j].kind == "no":
+            between = [x for x in signals if said[j].start < x.start <= last.start]
+            return not any(x.pause or x.kind == "break" for x in between)
+    return False
+
+
+_NOES = frozenset({"khong", "chua", "chang", "khong co", "chua co"})
+
+
+def _negated_amount(signals) -> bool:
+    """"không nhiều", "không lắm", "chưa biết nhiều", "thường thì không": a no that only
+    lessens an amount is not the option that means no."""
+    for k, s in enumerate(signals):
+        if s.kind in ("no", "option") and s.word in _NOES | {"chua biet"}:
+            near = [x.word for x in signals[max(0, k - 1):k] + signals[k + 1:k + 3]]
+            if set(near) & _AMOUNT_WORDS:
+                return True
+    return False
+
+
+_AMOUNT_WORDS = frozenset({"nhieu", "lam", "qua", "kha", "may", "thuong thi", "duoc nhieu",
+                           "han", "hoan toan", "nhieu lam"})
 
 
 def _cued(signals: list[Signal], s: Signal) -> bool:
@@ -221,6 +255,6 @@ def _meant(polar: list[str], options: Sequence, concrete: bool) -> set[int] | No
     meant: set[int] = set()
     for said in set(strong):
         meant |= {i for i, o in enumerate(options, 1) if o.means == said}
-    if len(set(strong)) > 1 and len(meant) > 1:
-        return None
+    if len(set(strong)) > 1:
+        return None          # "đọc báo thì không, nghe đài thì có": both
     return meant

@@ -93,16 +93,22 @@ def _the_only_year(toks, reading: Reading) -> Reading:
     """"Sinh năm 1955 tại Nam Định", "1957 số đt 0912345678": one four-digit number and
     no other (a phone number aside), nothing unsure or asked: that is the year."""
     said = content(scan(tuple(toks), "choice"))
-    if {s.kind for s in said} & {"unsure", "question", "correction"} \
-            or {t.folded for t in toks} & _ABOUT:
+    if {s.kind for s in said} & {"unsure", "question", "correction", "other"}:
         return reading                              # "khoảng 1950": not sure of it
     numbers = [s for s in said if s.kind in ("number", "shy") and len(s.word) < 9]
     years = [s for s in numbers if s.kind == "number" and s.word.isdigit() and len(s.word) == 4]
     return Reading(years[0].value) if len(years) == 1 and len(numbers) == 1 else reading
 
 
-_ABOUT = frozenset({"khoang", "tam", "chung", "gan", "hinh", "chac"})
+# Not a year one is sure of: "khoảng 1950", "1950 mấy", "hơn 1950", "trước 1955", "những
+# năm 1950", "1945 gì đó"; or someone else's: "con tôi 1980", "vợ 1955".
+_ABOUT = frozenset({"khoang", "tam", "chung", "gan", "hinh", "chac", "may", "hon", "ngoai",
+                    "truoc", "cuoi", "giua", "gi", "dai khai", "nhung nam", "tam tam"})
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d)[.,](\d{3})(?![\d.,])")
+
+
+def _pairs(words: list[str]) -> set[str]:
+    return {" ".join(words[i:i + 2]) for i in range(len(words) - 1)}
 
 
 @lru_cache(maxsize=4096)
@@ -111,8 +117,14 @@ def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Readi
     its lunar name ("Mậu Tuất 1958"), as a date of birth, with the age beside it, or one
     digit at a time ("một chín năm lăm", "1 9 6 5"), the year is the year."""
     if raw is not None:
+        if raw.rstrip().endswith("?"):
+            return UNKNOWN                            # "1955?": asked back
         raw = _THOUSANDS.sub(r"\1\2", raw)          # "1.950": a thousands separator
         folded = fold(raw)
+    words = folded.split()
+    if (set(words) | _pairs(words)) & _ABOUT or {"con toi", "vo toi", "chong toi"} & _pairs(words) \
+            or (words[:1] == ["phai"] and words[-1:] == ["khong"]):
+        return UNKNOWN                                # not sure, or someone else's year
     plain = fold(raw) if raw is not None else folded
     year = _date_year(raw.lower() if raw else folded) or _date_year(plain)
     if year is None:

@@ -41,9 +41,16 @@ def number_in_words(words: list[str]) -> int | None:
         if t is None or u is None or t == 0:
             return None
         return t * 10 + u
+    if len(words) == 2 and words[0] in v.DIGITS and words[1] in _SPOKEN_UNITS \
+            and v.DIGITS[words[0]] > 0:
+        # "năm lăm" (55), "hai mốt" (21), "ba tư" (34): tens said without "mươi"
+        return v.DIGITS[words[0]] * 10 + _SPOKEN_UNITS[words[1]]
     if len(words) == 1 and words[0] in v.DIGITS and words[0] != "khong":
         return v.DIGITS[words[0]]
     return None
+
+
+_SPOKEN_UNITS = {"lam": 5, "nham": 5, "mot": 1, "tu": 4}
 
 
 def run_length(words: list[str], start: int) -> int:
@@ -51,7 +58,8 @@ def run_length(words: list[str], start: int) -> int:
     end = start
     while end < len(words):
         word = words[end]
-        after_ten = end > start and words[end - 1] == v.TEN and word in v.UNITS_AFTER_TENS
+        after_ten = end > start and word in v.UNITS_AFTER_TENS and (
+            words[end - 1] == v.TEN or (word in _SPOKEN_UNITS and words[end - 1] in v.DIGITS))
         zero_hundred = word == "khong" and end + 1 < len(words) and words[end + 1] == v.HUNDRED
         if word == "khong" and not zero_hundred:
             break

@@ -51,12 +51,12 @@ def _lexicon(order) -> dict[tuple[str, ...], str]:
 
 
 YES_NO = _lexicon((
-    ("echo", v.ECHO), ("filler", v.PRONOUNS), ("cue", v.CHOOSING), ("filler", v.INTENSIFIERS),
+    ("echo", v.ECHO), ("filler", v.PRONOUNS), ("other", v.OTHERS), ("cue", v.CHOOSING), ("filler", v.INTENSIFIERS),
     ("filler", v.PARTICLES), ("break", v.BREAKS), ("soft", v.SOFT_YES),
     ("soft_no", v.SOFT_NO), ("yes", v.YES), ("no", v.NO), ("neg", v.NEGATORS),
     ("question", v.QUESTIONS), ("unsure", v.UNSURE), ("correction", v.CORRECTIONS)))
 CHOICE = _lexicon((
-    ("filler", v.VERBS), ("filler", v.PRONOUNS), ("unknown", v.OTHERS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
+    ("filler", v.VERBS), ("filler", v.PRONOUNS), ("other", v.OTHERS), ("unknown", v.AMOUNTS), ("filler", v.INTENSIFIERS), ("filler", v.PARTICLES),
     ("break", v.BREAKS), ("soft", v.SOFT_YES), ("yes", v.YES), ("no", v.NO),
     ("first", v.FIRST), ("last", v.LAST), ("neg", v.NEGATORS),
     ("cue", v.CHOOSING | v.NUMBER_CUES), ("question", v.QUESTIONS), ("unsure", v.UNSURE),
@@ -195,7 +195,8 @@ def _counts(signals: list[Signal], words: list[str], toks: list[Token]) -> list[
             after[0] in v.COUNT_WORDS or " ".join(after) in v.COUNT_WORDS)
         counted = counted or (k + 1 < len(out) and out[k + 1].kind == "unknown"
                               and signals[k + 1].kind == "number")
-        named = k > 0 and signals[k - 1].kind == "unknown" and toks[s.start].glued
+        named = k > 0 and ((signals[k - 1].kind == "unknown" and toks[s.start].glued)
+                           or signals[k - 1].word in v.NAMED_BY_NUMBER)
         if k > 0 and signals[k - 1].word == "cau" and not named:
             out[k - 1] = replace(signals[k - 1], kind="filler")   # "câu 3 chọn 2": which
             out[k] = replace(s, kind="filler")                    # question, not an answer

@@ -57,15 +57,40 @@ def _vni(word: str) -> str | None:
     return bare if _known(bare) else None
 
 
+# The tone a yes or no word must carry when typed as Telex (letter) or VNI (digit): "cos",
+# "co1" are "có", but "dungf" is "dùng" (use) and "d9u7ng2" is "đừng" (don't), not "đúng".
+TONES = {"co": "s1", "dung": "s1", "duoc": "j5", "da": "j5", "vang": "f2", "u": "f2",
+         "y": "s1", "dong": "f2", "phai": "r3", "muon": "s1", "khong": "", "chua": "",
+         "hong": "", "ok": ""}
+_VNI_TONES = "12345"
+
+
+def _typed_tone(word: str) -> str:
+    """The tone typed: a final Telex letter, or the VNI digits 1–5 in the word."""
+    digits = "".join(ch for ch in word if ch in _VNI_TONES)
+    if any(ch.isdigit() for ch in word):
+        return digits
+    return word[-1] if _TELEX_TONE.search(word) else ""
+
+
+def _tone_fits(candidate: str, word: str) -> bool:
+    if candidate not in TONES:
+        return True
+    typed = _typed_tone(word)
+    return typed == "" if TONES[candidate] == "" else bool(typed) and typed in TONES[candidate]
+
+
 @lru_cache(maxsize=4096)
 def repair(word: str) -> str:
     """The known word this one was meant to be, or the word unchanged."""
     if word in KNOWN or word.isdigit():
         return word
     if any(ch.isdigit() for ch in word):
-        return _vni(word) or word
+        fixed = _vni(word)
+        return fixed if fixed and _tone_fits(fixed, word) else word
     for candidate in (_RUNS.sub(r"\1", word), _telex(word), _telex(_RUNS.sub(r"\1", word)),
                       _RUNS.sub(r"\1", _telex(word))):
-        if candidate != word and _known(candidate):
+        telex = candidate != _RUNS.sub(r"\1", word)
+        if candidate != word and _known(candidate) and (not telex or _tone_fits(candidate, word)):
             return candidate
     return word

@@ -20,7 +20,8 @@ from .names import read_name  # noqa: F401
 from .normalize import fold
 from .phone import to_e164
 from .reading import UNKNOWN, UNSURE, Reading
-from .scanning import WRAPPING, YES_NO, Signal, content, reply_tokens, scan
+from . import vocabulary as v
+from .scanning import WRAPPING, Signal, content, reply_tokens, scan
 
 
 # -- yes / no -----------------------------------------------------------------------------------
@@ -74,7 +75,10 @@ def _clause_answer(clause: list[Signal]) -> str | None:
     kinds = {s.kind for s in clause}
     if "neg" in kinds:
         return "asked" if kinds & {"soft", "soft_no"} else None   # "dạ đâu"; "không sao đâu"
-    return "no" if "soft_no" in kinds else "yes" if "soft" in kinds else None
+    if "soft_no" in kinds:
+        softs = {s.word for s in clause if s.kind == "soft"}
+        return "no" if softs <= v.POLITE else "asked"   # "dạ thôi" is a no; "ừ thôi"?
+    return "yes" if "soft" in kinds else None
 
 
 def _emphasis(signals: list[Signal]) -> list[Signal]:
@@ -87,7 +91,13 @@ def _emphasis(signals: list[Signal]) -> list[Signal]:
     return out
 
 
-_OTHER_WORDS = frozenset({"unknown", "number", "shy"})
+_OTHER_WORDS = frozenset({"unknown", "number", "shy", "defer"})
+_ASKING_ENDS = ("à", "ư", "hả", "hở", "chứ gì")
+
+
+def _ends_asking(raw: str) -> bool:
+    words = raw.lower().strip(" .!…").split()
+    return len(words) > 1 and words[-1] in _ASKING_ENDS[:4]
 
 
 def _answers(clauses: list[list[Signal]]) -> set:
@@ -106,6 +116,29 @@ def _answers(clauses: list[list[Signal]]) -> set:
     return clean | mixed
 
 
+def _put_off(said: list[Signal]) -> bool:
+    """"hỏi con đã", "để bác hỏi ông nhà đã": an answer put off. Typed without marks, a
+    "da" that ends the reply after other words is "đã" as much as "dạ"."""
+    last = said[-1] if said else None
+    return any(s.kind == "defer" for s in said) and last is not None and last.kind == "defer" \
+        or (len(said) > 1 and last.kind == "soft" and last.word == "da")
+
+
+def _rhetorical(signals: list[Signal]) -> bool:
+    """"ai mà đồng ý", "có mà đồng ý", "dại gì mà…": "mà" after a question word or a yes
+    turns what follows round."""
+    for k, s in enumerate(signals):
+        if s.kind == "break" and s.word == "ma":
+            before = [x for x in signals[:k] if x.kind not in WRAPPING]
+            words = " ".join(x.word for x in signals[:k]).split()
+            if (before and before[-1].kind in ("yes", "soft")) or set(words) & _ASKING_WORDS:
+                return True
+    return False
+
+
+_ASKING_WORDS = frozenset({"ai", "gi", "sao", "dai", "nao", "dau"})
+
+
 @lru_cache(maxsize=8192)
 def read_yes_no(folded: str, raw: str | None = None) -> Reading:
     signals = scan(reply_tokens(folded, raw), "yes_no")
@@ -113,8 +146,11 @@ def read_yes_no(folded: str, raw: str | None = None) -> Reading:
     kinds = {s.kind for s in said}
     if "unsure" in kinds:
         return UNSURE
-    if kinds & {"question", "correction"} or not said:
-        return UNKNOWN
+    if kinds & {"question", "correction", "first", "last", "other"} or not said \
+            or _put_off(said) or _rhetorical(signals) or any(not s.sure for s in said):
+        return UNKNOWN     # asked back, taken back, put off, someone else's, or a guessed word
+    if raw and (raw.rstrip().endswith("?") or _ends_asking(raw)):
+        return UNKNOWN     # "có?", "đồng ý à", "răng phải lưu?": asked back
     but = [k for k, s in enumerate(signals) if s.word == "nhung"]
     if but and content(signals[but[0]:]):
         return UNKNOWN              # "đồng ý nhưng phải hỏi mẹ đã": a condition
@@ -124,8 +160,6 @@ def read_yes_no(folded: str, raw: str | None = None) -> Reading:
         if s.word == "dung" and s.kind == "yes" and said[k + 1].kind == "echo":
             return UNKNOWN          # "dung xoa": đúng, or đừng?
     signals = _emphasis(signals)
-    if raw and raw.rstrip().endswith("?") and len(said) > 1:
-        return UNKNOWN              # "răng phải lưu?": asked back
     answers = _answers(_clauses(signals))
     if answers == {"yes"}:
         return Reading("yes")

@@ -26,7 +26,9 @@ YES = frozenset({
 # Acknowledgements: a yes when nothing else is said ("dạ", "ừ"), politeness before
 # another answer ("dạ không" is a no, "ừ thì đồng ý" a yes).
 SOFT_YES = frozenset({"da", "vang", "da vang", "vang a", "u", "uh", "uk", "um", "uhm", "ua",
-                      "uhuh", "a ha", "uh huh"})
+                      "uhuh", "a ha", "uh huh", "d", "u thi"})
+# Politeness that turns a following "thôi" into a polite no ("dạ thôi"); "ừ thôi" is not.
+POLITE = frozenset({"da", "vang", "da vang", "thua", "vang a", "u thi"})
 
 # Said alone these are a no; before a yes word they negate it ("không đồng ý",
 # "chưa đồng ý", "hông có", "ko dc").
@@ -72,6 +74,7 @@ QUESTIONS = frozenset({
     "khong hieu cau hoi", "de lam gi", "lam gi", "o dau", "bao nhieu", "tinh khong",
     "co tinh khong", "duoc khong", "co duoc khong", "the a", "vay a", "rang", "lam chi",
     "ma khong",     # "có gì đâu mà không đồng ý": a rhetorical question, a double negation
+    "dung khong", "phai khong", "dung chua", "phai chua", "co phai khong",
     "khong co y kien", "khong y kien", "y kien",
 })
 
@@ -102,8 +105,12 @@ PRONOUNS = frozenset({
 })
 
 # Someone else: "con cháu dùng giỏi lắm" is about the grandchildren, not the citizen.
-OTHERS = frozenset({"con chau", "nguoi nha", "ong ay", "ba ay", "anh ay", "chi ay",
-                    "co ay", "chong toi", "vo toi", "tui nho", "bon tre"})
+OTHERS = frozenset({"con chau", "nguoi nha", "con toi", "vo toi", "ong ay", "ba ay", "anh ay", "chi ay",
+                    "co ay", "chong toi", "tui nho", "bon tre"})
+
+# "một tí", "một mình", "một vài": "một" that is no number, and other small amounts.
+AMOUNTS = frozenset({"mot ti", "mot chut", "mot it", "mot vai", "mot minh", "mot so",
+                     "mot hai", "vai lan", "mot vai lan", "mot chut xiu", "ti xiu", "chut xiu"})
 
 # Choosing verbs and the nouns for an option: "chọn", "lấy", "đánh dấu"; "số", "ý", "đáp án".
 CHOOSING = frozenset({
@@ -140,7 +147,13 @@ BREAKS = frozenset({"nhung", "ma con", "con nhu", "ma"})
 # After a number these make it a count, not an option: "2 lần", "7h", "1 tuần".
 COUNT_WORDS = frozenset({"lan", "buoi", "ngay", "tuan", "thang", "nam", "gio", "tieng",
                          "phut", "tuoi", "nguoi", "cuon", "quyen", "bai", "ly", "cai", "chuc",
-                         "phan tram", "trang", "kenh", "km", "nghin", "trieu", "dong"})
+                         "phan tram", "trang", "kenh", "km", "nghin", "trieu", "dong", "toi",
+                         "sang", "trua", "chieu", "dem", "hom", "bua", "to", "tap", "luot",
+                         "so", "ban", "chuong", "ky"})
+# Before a number these name a thing, not an option: "kênh 3", "VTV 1", "đài 1", "tổ 3".
+NAMED_BY_NUMBER = frozenset({"kenh", "vtv", "htv", "vtc", "dai", "bao", "to", "tap", "lop",
+                             "phong", "tang", "thon", "xom", "doi", "khu", "ap", "nha", "duong",
+                             "ngo", "hem", "cau"})
 
 # Words of the question itself, said back with a yes or a no: "đồng ý tham gia",
 # "không muốn lưu". They are allowed only once a yes or no has been said.
@@ -191,7 +204,9 @@ LETTERS = "abcde"
 
 # Typed with its marks, a word may mean something its folded form does not:
 # kind, and the value for numbers. Unmarked, the folded lists above apply.
-# Kinds: "pronoun", "no", "unknown" (an everyday word, not an answer), or a number.
+# Kinds: "pronoun", "no", "neg", "break", "question", "first", "filler", "defer" (an
+# answer put off: "hỏi con đã"), "other" (someone else), "unknown" (an everyday word, not
+# an answer), or a number.
 MARKED = {
     "bà": "pronoun", "cô": "pronoun", "bọn": "pronoun",
     "đừng": "no", "chả": "no", "chẳng": "no", "hông": "no", "hổng": "no", "vắng": "unknown",
@@ -199,6 +214,10 @@ MARKED = {
     "mô": "neg",
     "bố": "pronoun", "mẹ": "pronoun", "bảo": "pronoun", "nội": "pronoun", "ngoại": "pronoun",
     "bả": "pronoun", "ổng": "pronoun", "ảnh": "pronoun",
+    # "hỏi con đã": let me ask first; "dừng": stop; "ứ": no (colloquial); "chỉ": only
+    "đã": "defer", "dừng": "no", "đùng": "unknown", "đưng": "unknown", "dưng": "unknown",
+    "ứ": "no", "ư": "question", "chỉ": "unknown", "nửa": "unknown", "vợ": "other",
+    "chồng": "other",
     "à": "break", "hả": "question", "hở": "question", "đâu": "neg", "đầu": "first",
     "từ": "unknown", "tự": "unknown", "tú": "unknown", "bá": "unknown", "cố": "unknown",
     "tạm": "unknown", "mốt": "unknown", "nằm": "unknown",
@@ -261,7 +280,7 @@ SYNONYMS = {
                       "biet chut chut", "chut chut", "biet so", "biet it thoi"),
     "chua biet": ("chua biet lam", "khong biet lam", "chua lam duoc", "khong lam duoc",
                   "chua dung bao gio", "khong biet dung", "chua biet dung", "khong biet gi",
-                  "khong biet gi het", "chiu", "chiu chet", "mu tit", "dot dac", "chiu thoi",
+                  "khong biet gi het", "mu tit", "dot dac",
                   "khong biet xai", "chua biet xai", "khong biet su dung", "khong xai duoc",
                   "khong dung duoc"),
 }
