@@ -45,7 +45,7 @@ REFUSED_DATABASES = {"test", "postgres", "template0", "template1"}   # the test 
 
 # One citizen's whole Zalo conversation: consent, name, year, commune by name, group,
 # phone skipped, then ten answers typed different ways.
-CONVERSATION = ["xin chao", "co", "nguyen van an", "1955", "tien lu", "1", "bo qua",
+CONVERSATION = ["xin chao", "co", "nguyen van an", "1955", "xa tien lu", "1", "bo qua",
                 "1", "hai", "Dạ, chọn số 2 ạ", "đáp án 1", "lam duoc", "1.", "một", "mot",
                 "thuong xuyen a", "1"]
 

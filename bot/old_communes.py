@@ -6,13 +6,14 @@ the package itself would load its address parser and geocoder, which we do not u
 its converter picks a "default" commune for a split one, which we must never do.
 
 Its 2025 codes are those of `vietnam-provinces` (which the demo tree uses) for all but
-123 of the 3,321 communes; for those the commune is found by its name within the
-province, which is unique.
+123 of the 3,321 communes; for those the tree's commune is found by its name, when that
+name is the only one in the tree (a name two communes share maps nothing).
 """
 
 import importlib.util
 import json
 import sqlite3
+from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -35,7 +36,7 @@ def _tables() -> tuple[dict, list[tuple], dict]:
     """(old→new conversion, old communes, new ward codes by (province key, ward key))."""
     data = _data_dir()
     conversion = json.loads((data / "converter_2025.json").read_text(encoding="utf-8"))
-    with sqlite3.connect(f"file:{data / 'dataset.db'}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{data / 'dataset.db'}?mode=ro", uri=True)) as db:
         old = db.execute("SELECT provinceKey, districtKey, wardKey, province, district, ward "
                          "FROM admin_units_legacy WHERE wardKey IS NOT NULL").fetchall()
         new = {(p, w): (code, name) for p, w, code, name in

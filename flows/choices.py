@@ -118,8 +118,8 @@ def _read_choice(folded: str, options: tuple, raw: str | None, echo: frozenset) 
             negated = True                       # "không phải 2": not an answer
             polar.pop() if polar and before.kind == "no" else None
             continue
+        unknown += 0 if s.sure else 1         # "tu" (tư? tự?), a mended typo: confirm
         if s.kind == "number":
-            unknown += 0 if s.sure else 1
             if 1 <= s.value <= n:
                 chosen.add(s.value)
             else:

@@ -110,9 +110,9 @@ class Directory:
     def find(self, text: str) -> Found:
         by_code = [self.by_code[c.lower()] for c in self.codes.find(text)]
         open_ = [Match(e, code=True) for e in by_code if e.joinable]
-        if by_code and not open_:
-            return Found(closed=by_code[0])
         named, district_needed, unsure = self._by_name(text)
+        if by_code and not open_ and not named:
+            return Found(closed=by_code[0])
         matches = _distinct(open_ + named)
         if matches or district_needed:
             return Found(tuple(matches), partial=unsure and not open_,
@@ -124,8 +124,9 @@ class Directory:
     def _by_name(self, text: str) -> tuple[list[Match], str | None, bool]:
         """(the units named, an old name that needs its district, whether every name read
         began with a kind word and had none before it: "Phương Nam" or "phường Nam…"?)"""
-        toks = [t for t in tokens(text) if not t.folded.isdigit()]
-        words, pauses = [t.folded for t in toks], [t.pause for t in toks]
+        toks = tokens(text)          # a number stays, as "#": "thôn 3 Tiên Lữ" is thôn 3
+        words = ["#" if t.folded.isdigit() else t.folded for t in toks]
+        pauses = [t.pause for t in toks]
         said = roles(mentions(words, pauses, self.names, self.longest),
                      lambda n: n in self.current or n in self.old,
                      lambda n: n in self.district_names, lambda n: n in self.province_names)
@@ -133,20 +134,29 @@ class Directory:
         provinces = {m.words for m in said if m.role in (PROVINCE, CITY)}
         found: list[Match] = []
         communes = [m for m in said if m.role == COMMUNE]
-        unsure = bool(communes) and all(m.plain and m.words[0] in KIND_STARTS for m in communes)
+        # Taken only when nothing else could be meant: not "Phương Nam" (or "phường Nam…"),
+        # not "Thái Bình" or "Vũ Thư" alone (an old province or district as well), not a
+        # name whose district or province said with it does not fit.
+        larger = not districts and not provinces    # nothing said to tell them apart
+        unsure = bool(communes) and all(
+            m.plain and (m.words[0] in KIND_STARTS or (larger and (
+                m.words in self.district_names or m.words in self.province_names)))
+            for m in communes)
         for m in communes:
             now = [Match(e) for e in self.current.get(m.words, [])]
             before = [Match(self.by_code[c.lower()], o) for o in self.old.get(m.words, [])
                       for c in o.now]
-            found += self._qualified(now + before, districts, provinces)
+            kept = self._qualified(now + before, districts, provinces)
+            unsure = unsure or (bool(now + before) and not kept)
+            found += kept or now + before
         olds = {x.old for x in found if x.old}
         if len(_distinct(found)) > MAX_CANDIDATES and olds and len({o.district for o in olds}) > 1:
             return [], next(iter(olds)).name, False
         return found, None, unsure
 
     def _qualified(self, matches: list[Match], districts: set, provinces: set) -> list[Match]:
-        """Only what fits the district and province said with it; all of them when
-        nothing fits (a district typed wrong does not hide the commune named)."""
+        """Only what fits the district and province said with it (none: the caller offers
+        them all rather than take one)."""
         def fits(m: Match) -> bool:
             code = m.entry.code
             in_district = not districts or (
@@ -155,8 +165,7 @@ class Directory:
             where = self.provinces_of.get(code, set()) | ({_key(m.old.province)} if m.old else set())
             in_province = not provinces or bool(where & provinces)
             return in_district and in_province
-        kept = [m for m in matches if fits(m)]
-        return kept or matches
+        return [m for m in matches if fits(m)]
 
     def _partial(self, text: str) -> tuple[Match, ...]:
         """Units whose name holds the reply as whole words: "chau" → Hồng Châu, Khoái Châu…"""

@@ -90,6 +90,8 @@ class Turn:
         self.emit(fx.Send(key, params))
 
     def move(self, **changes) -> None:
+        if changes.get("candidates") == () and "query" not in changes:
+            changes["query"] = None       # the reply that made a list goes with the list
         self.state = replace(self.state, position=replace(self.pos, **changes))
 
     def local_year(self) -> int:

@@ -154,6 +154,8 @@ def answer_pending(turn) -> None:
     options = PENDING_OPTIONS.get(kind)
     if options:
         reading = read_choice(turn.folded, options, turn.raw)
+        if reading.ok and not reading.sure:
+            reading = Reading(problem="unknown")      # "làm lại à?": never on a guess
         reading = Reading(options[reading.value - 1].value) if reading.ok else reading
     else:
         reading = read_yes_no(turn.folded, turn.raw)

@@ -36,21 +36,14 @@ def slips(a: str, b: str) -> int:
     return min(d[-1][-1], 2)
 
 
-_KNOWN: dict[tuple[str, tuple], tuple[frozenset, frozenset]] = {}
-
-
-def _known_for(lexicon_name: str, choices: tuple, lexicon: dict, options: dict
-               ) -> tuple[frozenset, frozenset]:
+@lru_cache(maxsize=512)
+def _known_for(lexicon_name: str, choices: tuple) -> tuple[frozenset, frozenset]:
     """The words the reader knows for this lexicon and these options, and the phrases
     run together, computed once per lexicon and set of options."""
-    key = (lexicon_name, choices)
-    if key not in _KNOWN:
-        if len(_KNOWN) > 512:
-            _KNOWN.clear()
-        phrases = set(lexicon) | set(options)
-        _KNOWN[key] = (frozenset(w for p in phrases for w in p),
-                       frozenset(("".join(p), p) for p in phrases if len(p) > 1))
-    return _KNOWN[key]
+    from .scanning import LEXICONS, option_phrases   # scanning uses this module
+    phrases = set(LEXICONS[lexicon_name]) | set(option_phrases(choices) if choices else ())
+    return (frozenset(w for p in phrases for w in p),
+            frozenset(("".join(p), p) for p in phrases if len(p) > 1))
 
 
 @lru_cache(maxsize=4096)
@@ -65,9 +58,8 @@ def _mended(word: str, known: frozenset, glued_key: frozenset) -> tuple[tuple[st
     return ((close.pop(),), True) if len(close) == 1 else None
 
 
-def mend(tokens: Sequence[Token], lexicon_name: str, choices: tuple, lexicon: dict,
-         options: dict) -> list[Token]:
-    known, glued_key = _known_for(lexicon_name, choices, lexicon, options)
+def mend(tokens: Sequence[Token], lexicon_name: str, choices: tuple) -> list[Token]:
+    known, glued_key = _known_for(lexicon_name, choices)
     out: list[Token] = []
     for t in tokens:
         w = t.folded

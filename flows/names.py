@@ -7,6 +7,7 @@ with 1950 handed on for the birth-year question that comes next.
 """
 
 import unicodedata
+from types import MappingProxyType
 from functools import lru_cache
 
 from . import vocabulary as v
@@ -123,8 +124,19 @@ def _numbers_around(words: list[str]) -> tuple[list[str], dict, bool]:
     return words, also, False
 
 
+def _without_title(words: list[str]) -> list[str]:
+    """"Cô giáo Lê Thị Hoa", "Bác sĩ Nguyễn An", "Mẹ Nguyễn Thị Lan": a title before a full
+    name that starts with a surname is not part of it."""
+    for n in (3, 2, 1):
+        if len(words) > n + 1 and " ".join(fold(w) for w in words[:n]) in v.TITLES \
+                and fold(words[n]) in v.SURNAMES:
+            return words[n:]
+    return words
+
+
 def _without_honorific(words: list[str]) -> list[str] | None:
     """Drop "bà", "ông", "chú"… before a name; None when only a given name follows it."""
+    words = _without_title(words)
     if len(words) < 2:
         return words
     first = _bare(words[0])
@@ -151,9 +163,17 @@ def _telex_typed(words: list[str]) -> bool:
     return len(odd) >= 2
 
 
+def _two_names(folded: list[str]) -> bool:
+    """"Nguyễn Văn An Lê Thị Hoa": a second common surname and a middle name."""
+    return any(folded[i] in v.COMMON_SURNAMES and folded[i + 1] in v.MIDDLE_NAMES
+               for i in range(2, len(folded) - 1))
+
+
 def _problem(name: str) -> str | None:
     words = name.split()
     folded = fold(name).split()
+    if sum(ch.isalpha() for ch in name) >= 2 and not folded and not any(c.isdigit() for c in name):
+        return None if len(words) >= 2 and len(name) <= 60 else "name_full"   # another script
     if _telex_typed(words):
         return "name_keyboard"
     if sum(ch.isalpha() for ch in name) < 2 or any(ch.isdigit() for ch in name):
@@ -164,8 +184,8 @@ def _problem(name: str) -> str | None:
         return "name"                    # a sentence, or a question back
     if len(words) < 2 or folded[0] in v.MIDDLE_NAMES or folded[-1] in v.MIDDLE_NAMES:
         return "name_full"               # "Huy", "Nguyễn Văn", "thị Hoa"
-    if {w.lower().strip(".,;:!?") for w in words} & v.NOT_IN_NAMES_MARKED:
-        return "name"                    # "hỏi chi rứa", "An hoặc Ân"
+    if {w.lower().strip(".,;:!?") for w in words} & v.NOT_IN_NAMES_MARKED or _two_names(folded):
+        return "name"                    # "hỏi chi rứa", "An hoặc Ân", an address, two people
     if set(folded) & v.NOT_IN_NAMES or v.NOT_NAMES & {" ".join(folded), core(" ".join(folded))}:
         return "name"    # "không muốn cho", "Đồng ý", "Cảm ơn", "Bỏ qua"
     return None
@@ -199,4 +219,4 @@ def _read_name(raw: str) -> Reading:
         return Reading(problem=problem)
     if name == name.lower() or name == name.upper():
         name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
-    return Reading(name, also=also or None)
+    return Reading(name, also=MappingProxyType(also) if also else None)   # cached: read-only

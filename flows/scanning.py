@@ -11,6 +11,7 @@ to another number ("hai ba" is two numbers, so nobody's answer).
 """
 
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from functools import lru_cache
 from typing import Sequence
 
@@ -77,7 +78,7 @@ def option_phrases(options: tuple) -> dict[tuple[str, ...], frozenset[int]]:
         for name in names:
             if name:
                 found.setdefault(_spell(name), set()).add(i)
-    return {p: frozenset(i) for p, i in found.items()}
+    return MappingProxyType({p: frozenset(i) for p, i in found.items()})   # cached: read-only
 
 
 def spelled(tokens: Sequence[Token]) -> list[Token]:
@@ -85,7 +86,8 @@ def spelled(tokens: Sequence[Token]) -> list[Token]:
     out = []
     for t in tokens:
         full = v.ABBREVIATIONS.get(t.folded)
-        if full:
+        if full and v.MARKED.get(t.marked, "no") != "no" and not t.plain:
+            full = None          # "hỏng" (broken) is not "hông" (không)
             out.extend(Token(w, w, t.pause and k == 0) for k, w in enumerate(full.split()))
         else:
             out.append(t)
@@ -136,7 +138,7 @@ def scan(tokens: tuple[Token, ...], lexicon_name: str, choices: tuple = (),
     itself, which say nothing when said back. Pure, so cached: most replies are "1", "có"."""
     lexicon = LEXICONS[lexicon_name]
     options = option_phrases(choices) if choices else {}
-    toks = idioms(mend(spelled(tokens), lexicon_name, choices, lexicon, options))
+    toks = idioms(mend(spelled(tokens), lexicon_name, choices))
     words = [t.folded for t in toks]
     pauses = [t.pause for t in toks]
     option_max = max(map(len, options), default=0)

@@ -116,12 +116,15 @@ def _answers(clauses: list[list[Signal]]) -> set:
     return clean | mixed
 
 
-def _put_off(said: list[Signal]) -> bool:
+def _put_off(signals) -> bool:
     """"hỏi con đã", "để bác hỏi ông nhà đã": an answer put off. Typed without marks, a
     "da" that ends the reply after other words is "đã" as much as "dạ"."""
-    last = said[-1] if said else None
-    return any(s.kind == "defer" for s in said) and last is not None and last.kind == "defer" \
-        or (len(said) > 1 and last.kind == "soft" and last.word == "da")
+    said = [s for s in signals if s.kind not in ("filler", "cue") or s.word not in v.PARTICLES]
+    if not said:
+        return False
+    last = said[-1]
+    earlier = [s for s in said[:-1] if not (s.kind == "soft" and s.word in v.POLITE)]
+    return last.kind == "defer" or (last.kind == "soft" and last.word == "da" and bool(earlier))
 
 
 def _rhetorical(signals: list[Signal]) -> bool:
@@ -147,7 +150,7 @@ def read_yes_no(folded: str, raw: str | None = None) -> Reading:
     if "unsure" in kinds:
         return UNSURE
     if kinds & {"question", "correction", "first", "last", "other"} or not said \
-            or _put_off(said) or _rhetorical(signals) or any(not s.sure for s in said):
+            or _put_off(signals) or _rhetorical(signals) or any(not s.sure for s in said):
         return UNKNOWN     # asked back, taken back, put off, someone else's, or a guessed word
     if raw and (raw.rstrip().endswith("?") or _ends_asking(raw)):
         return UNKNOWN     # "có?", "đồng ý à", "răng phải lưu?": asked back

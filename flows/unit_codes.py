@@ -16,6 +16,9 @@ _SEPARATORS = re.compile(r"[\s\-./_]+")
 _PIECE = re.compile(r"[a-z0-9]+(?:[-./_][a-z0-9]+)*")
 _PREFIX = re.compile(r"^(?:dk|dang ky|ma don vi|ma so|ma|so)\b[\s:.\-]*|^dk(?=\d)")
 MAX_PIECES = 3        # "11953 1" is one code typed with a space; more is not a code
+# A number after these is a hamlet's or a house's, not a code: "thôn 33, xã Tiên Lữ".
+_HAMLET = frozenset({"thon", "xom", "to", "ap", "khu", "doi", "nha", "ngo", "hem", "duong",
+                     "kiet", "cum", "ban", "lang", "so"})
 
 
 def _plain(text: str) -> str:
@@ -41,9 +44,9 @@ class TypedCode:
         return self.text.replace("-", "")
 
 
-def typed_codes(reply: str) -> list[TypedCode]:
-    """Every run of one to three pieces that holds a digit, longest first, so that
-    "DK 11953 1" offers "11953-1" before "11953" and "1"."""
+def typed_codes(reply: str) -> list[tuple[int, int, TypedCode]]:
+    """(start, size, code) for every run of one to three pieces that holds a digit,
+    longest first, so that "DK 11953 1" offers "11953-1" before "11953" and "1"."""
     text = _plain(reply)
     while True:
         shorter = _PREFIX.sub("", text, count=1).strip()
@@ -55,6 +58,8 @@ def typed_codes(reply: str) -> list[TypedCode]:
     for size in range(min(MAX_PIECES, len(pieces)), 0, -1):
         for start in range(len(pieces) - size + 1):
             span = pieces[start:start + size]
+            if start and pieces[start - 1] in _HAMLET and span[0].isdigit():
+                continue
             joined = "-".join(span)
             if any(ch.isdigit() for ch in joined):
                 found.append((start, size, TypedCode(code_key(joined), "-" in code_key(joined))))

@@ -4,6 +4,7 @@ a partial match, a split commune or one of several namesakes without asking."""
 
 from .directory import MAX_CANDIDATES, Directory, Found, Match, bare_title
 from .model import HELP_AFTER_FAILS, Flow, Option, Step
+from .normalize import tokens
 from .understanding import read_choice, read_number
 
 
@@ -14,13 +15,17 @@ def answer_unit(turn, flow: Flow, step: Step) -> None:
         # The list changed since it was shown (a unit closed): its numbers no longer
         # mean what the citizen saw, so the reply is read as a new search.
         turn.move(candidates=())
-    if shown:
+    if said_no(turn.raw):
+        turn.reask(step, "unknown")       # "không phải Tiên Lữ": which one, then?
+        return
+    if shown and not directory.codes.find(turn.raw):      # a code typed is a new search
         reading = read_choice(turn.folded, pick_options(shown.matches), turn.raw)
         if reading.ok and reading.sure:
             take(turn, flow, step, shown.matches[reading.value - 1])
             return
-        if read_number(turn.folded, turn.raw).ok or reading.problem == "out_of_range":
-            reask_pick(turn, step, shown)
+        if read_number(turn.folded, turn.raw).ok or reading.problem in ("out_of_range",
+                                                                          "ambiguous"):
+            reask_pick(turn, step, shown, reading.problem or "out_of_range")
             return
     found = directory.find(turn.raw)
     matches = found.matches
@@ -36,7 +41,30 @@ def answer_unit(turn, flow: Flow, step: Step) -> None:
         turn.reask(step, "unit_none")
     else:
         turn.move(candidates=tuple(m.entry.code for m in matches), query=turn.raw)
-        turn.say("registration.unit_pick", lead=lead(found), options=unit_options(matches))
+        say_list(turn, found)
+
+
+def say_list(turn, found: Found, hint: dict | None = None) -> None:
+    """A numbered list, or for a single place a yes/no: "Bác ở Xã Tiên Lữ phải không?"."""
+    options = unit_options(found.matches)
+    if len(options) == 1:
+        turn.say("registration.unit_confirm", unit=options[0], hint=hint or "")
+    elif hint:       # SMS: the list is in the message before; say only what went wrong
+        turn.say("registration.unit_pick_again", lead=lead(found), options=options, hint=hint,
+                 count=len(options))
+    else:
+        turn.say("registration.unit_pick", lead=lead(found), options=options)
+
+
+_NEGATORS_MARKED = frozenset({"không", "chưa", "chẳng", "đừng", "chả", "hông"})
+_NEGATORS_PLAIN = frozenset({"khong", "ko", "k", "kg", "chua"})   # not "hong": Hồng Châu
+
+
+def said_no(raw: str) -> bool:
+    """"không phải Tiên Lữ", "chưa biết": a negation at the unit question names no place."""
+    first = tokens(raw)[:1]
+    return bool(first) and (first[0].marked in _NEGATORS_MARKED
+                            or (first[0].plain and first[0].folded in _NEGATORS_PLAIN))
 
 
 def on_screen(directory: Directory, pos) -> Found | None:
@@ -103,16 +131,15 @@ def pick_options(matches) -> list[Option]:
     return options
 
 
-def reask_pick(turn, step: Step, shown: Found) -> None:
+def reask_pick(turn, step: Step, shown: Found, problem: str = "out_of_range") -> None:
     """A number not in the list: show it again; from the third try, ask the unit
     question afresh with whom to call instead of a list that is not working."""
     if turn.pos.fails + 1 >= HELP_AFTER_FAILS:
         turn.move(candidates=())
-        turn.reask(step, "out_of_range")
+        turn.reask(step, problem)
         return
     turn.move(fails=turn.pos.fails + 1)
-    turn.say("registration.unit_pick", lead=lead(shown), options=unit_options(shown.matches),
-             hint={"msg": "hint.out_of_range"})
+    say_list(turn, shown, {"msg": f"hint.{problem}"})
 
 
 def _lower_first(name: str) -> str:

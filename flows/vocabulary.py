@@ -298,7 +298,17 @@ NOT_NAMES = YES | NO | UNSURE | frozenset({
     "chua biet"})
 # The same, as typed with marks (folded, "Hội" and "Nhâm" are names).
 NOT_IN_NAMES_MARKED = frozenset({"hỏi", "gì", "đâu", "nào", "không", "chưa", "rồi", "hoặc",
-                                 "nhầm", "hay", "là"})
+                                 "nhầm", "hay", "là", "và", "ở", "xã", "phường", "huyện", "tỉnh",
+                                 "thôn", "xóm", "ấp", "tổ", "chào", "cảm", "nói", "ơn", "quận"})
+# The surnames most people have, in the forms that start a second name in one reply
+# ("Nguyễn Văn An Lê Thị Hoa"): one of these followed by Văn or Thị.
+COMMON_SURNAMES = frozenset({"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu",
+                             "vo", "dang", "bui", "do", "ho", "ngo", "duong", "ly"})
+# Titles said before a name, folded: "Cô giáo Lê Thị Hoa", "Bác sĩ Nguyễn An", "CCB …".
+TITLES = frozenset({"co giao", "thay giao", "thay", "bac si", "y ta", "y si", "ky su", "dai ta",
+                    "thuong ta", "trung ta", "thieu ta", "dai uy", "ccb", "cuu chien binh",
+                    "hoi vien", "dong chi", "me", "bo", "cha", "ma", "ong ba", "giao vien",
+                    "nghe nhan", "cu ong", "cu ba"})
 NOT_IN_NAMES = frozenset({"khong", "ko", "muon", "gi", "biet", "nao", "vay", "chua", "lam gi",
                           "de", "tai sao", "sao", "roi", "ai", "rua", "zalo", "tren"})
 # Given names are two to four words, five for some minorities' names.

@@ -138,7 +138,7 @@ def test_delete_removes_the_citizen_and_redacts_sent_texts(runtime):
 
 def _zalo_registered_with_typed_phone(runtime):
     zalo = lambda text, **kw: InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-77", text, **kw)
-    for i, text in enumerate(["xin chao", "co", "Vu Thi Hue", "1960", "tien lu", "1", "0912 345 678", "1"]):
+    for i, text in enumerate(["xin chao", "co", "Vu Thi Hue", "1960", "xa tien lu", "1", "0912 345 678", "1"]):
         receive(runtime, zalo(text), NOW + timedelta(seconds=i))
     return zalo
 
@@ -186,7 +186,7 @@ def test_one_citizen_on_two_channels_at_once_is_serialised(runtime):
     """Zalo and the linked SMS number answering at the same moment: both kept, neither
     overwrites the other (PostgreSQL locks the citizen row, not only the contact)."""
     zalo = lambda text: InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-88", text)
-    for i, text in enumerate(["xin chao", "co", "Vu Thi Hue", "1960", "tien lu", "1", "0912 345 678"]):
+    for i, text in enumerate(["xin chao", "co", "Vu Thi Hue", "1960", "xa tien lu", "1", "0912 345 678"]):
         receive(runtime, zalo(text), NOW + timedelta(seconds=i))
     confirmed = InboundMessage("console", uuid.uuid4().hex, "zalo", "zalo-88", "", kind="profile",
                                profile={"phone": "84912345678"})
@@ -241,7 +241,7 @@ def test_a_unit_closed_while_offered_in_a_list_does_not_trap_the_citizen(runtime
         result = say(runtime, "0912345678", "1", now=NOW + timedelta(minutes=1))
         # "1" meant Hồng Châu, which is gone: not taken as whatever is first now.
         assert result.replies[0].text.startswith("Chua tim thay xa/phuong do")
-        assert say(runtime, "0912345678", "tien lu", now=NOW + timedelta(minutes=2)).replies[0] \
+        assert say(runtime, "0912345678", "xa tien lu", now=NOW + timedelta(minutes=2)).replies[0] \
             .text.startswith("Bac thuoc nhom nao?")
     finally:   # units are seeded once for the whole session
         with runtime.db.transaction() as session:

@@ -53,7 +53,7 @@ def test_a_citizen_from_follow_to_result(zalo):
     assert fake.deliver(url, fake.event("follow", USER)).status_code == 200
     welcome = sent_since()
     assert welcome[0].startswith("Xin chào!") and "Nghị định 13/2023" in welcome[1]
-    for reply in ["Dạ có ạ", "Nguyễn Thị Lan", "1952", "tien lu", "1"]:
+    for reply in ["Dạ có ạ", "Nguyễn Thị Lan", "1952", "xã tiên lữ", "1"]:
         say(reply)
     first_question = say("bỏ qua")[-1]
     assert first_question.startswith("Câu 1/10: Bác có")

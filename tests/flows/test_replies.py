@@ -18,6 +18,7 @@ from flows import commands
 from flows.loading import load_all_criteria
 from flows.model import Option
 from flows.normalize import fold, strip_diacritics
+from flows.scanning import echo_words
 from flows.understanding import (Reading, read_choice, read_name, read_number, read_phone,
                                  read_year, read_yes_no)
 
@@ -42,6 +43,9 @@ YEAR_LOW, YEAR_HIGH = 1900, 2020
 _SCALES = {ind.options[0].label: ind.options for cs in load_all_criteria().values()
            for g in cs.groups for ind in g.indicators}
 FREQ, LEVEL = _SCALES["Thường xuyên"], _SCALES["Thành thạo"]
+# As the engine reads at a real question: its own words are no answer (flows/answering.py).
+Q1 = load_all_criteria()[("cdht-2023", "2023.1-draft")].groups[0].indicators[0]
+Q1_WORDS = echo_words(Q1.question) | echo_words(Q1.question_sms)
 
 
 def _command(raw: str, at_name_step: bool) -> Reading:
@@ -61,6 +65,7 @@ READERS = {
     "choice_yn": lambda raw: read_choice(fold(raw), CHOICE_YN, raw),
     "freq": lambda raw: read_choice(fold(raw), FREQ, raw),
     "level": lambda raw: read_choice(fold(raw), LEVEL, raw),
+    "freq@q1": lambda raw: read_choice(fold(raw), Q1.options, raw, Q1_WORDS),
     "number": lambda raw: read_number(fold(raw), raw),
     "year": lambda raw: read_year(fold(raw), YEAR_LOW, YEAR_HIGH, raw),
     "name": read_name,
@@ -68,7 +73,7 @@ READERS = {
     "command": lambda raw: _command(raw, at_name_step=False),
     "command@name": lambda raw: _command(raw, at_name_step=True),
 }
-INT_READERS = {"choice4", "choice_yn", "freq", "level", "number", "year"}
+INT_READERS = {"choice4", "choice_yn", "freq", "level", "freq@q1", "number", "year"}
 
 
 def load_cases() -> list[tuple[int, str, str, str, str]]:

@@ -66,8 +66,14 @@ SAMPLES = {
 
 # The five longest commune names in the country, as an SMS list of namesakes would show them.
 LONGEST_UNITS = sorted((bare_title(w.name) for w in Ward.iter_all()), key=len)[-5:]
+# A unit list is shown again with the hint of a wrong pick (out of range, two numbers).
 BY_KEY = {"registration.unit_pick": {
-    "options": [{"zalo": f"{n} (Tỉnh Hưng Yên)", "sms": n} for n in LONGEST_UNITS]}}
+    "options": [{"zalo": f"{n} (Tỉnh Hưng Yên)", "sms": n} for n in LONGEST_UNITS]},
+    "registration.unit_pick_again": {
+        "options": [{"zalo": f"{n} (Tỉnh Hưng Yên)", "sms": n} for n in LONGEST_UNITS],
+        "hint": {"msg": "hint.out_of_range"}},
+    "registration.unit_confirm": {"hint": {"msg": "hint.out_of_range"},
+                                  "unit": {"zalo": LONG_UNIT, "sms": LONG_UNIT}}}
 
 
 def _params(key: str) -> dict:
