@@ -49,7 +49,8 @@ def _partial(said: list[Signal], options: Sequence) -> Reading | None:
         return Reading(starts.pop())
     if len(anywhere) > 1:
         return AMBIGUOUS
-    near = {i for i, ps in phrases.items() for p in ps if len(p) >= 5 and slips(text, p) == 1}
+    near = {i for i, ps in phrases.items() for p in ps
+            if len(p) >= 6 and len(text) >= 6 and slips(text, p) == 1}   # not "hỏng" for "không"
     if len(near) == 1:
         return Reading(near.pop(), sure=False)
     return None

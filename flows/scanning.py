@@ -76,7 +76,8 @@ def option_phrases(options: tuple) -> dict[tuple[str, ...], frozenset[int]]:
         names = (label, fold(option.sms), *(fold(a) for a in option.aliases),
                  *v.SYNONYMS.get(label, ()))
         for name in names:
-            if name:
+            if name:   # as written, and with texting abbreviations spelled out, as replies are
+                found.setdefault(tuple(name.split()), set()).add(i)
                 found.setdefault(_spell(name), set()).add(i)
     return MappingProxyType({p: frozenset(i) for p, i in found.items()})   # cached: read-only
 
@@ -86,8 +87,9 @@ def spelled(tokens: Sequence[Token]) -> list[Token]:
     out = []
     for t in tokens:
         full = v.ABBREVIATIONS.get(t.folded)
-        if full and v.MARKED.get(t.marked, "no") != "no" and not t.plain:
+        if full and not t.plain and v.MARKED.get(t.marked, "no") != "no":
             full = None          # "hỏng" (broken) is not "hông" (không)
+        if full:
             out.extend(Token(w, w, t.pause and k == 0) for k, w in enumerate(full.split()))
         else:
             out.append(t)
