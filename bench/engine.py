@@ -32,7 +32,7 @@ CONVERSATION = ["DK 12364", "Dạ có ạ", "nguyen van an", "1955", "1", "1", "
 
 
 def bench_engine(conversations: int) -> None:
-    from flows.directory import Directory, UnitEntry
+    from flows.units.directory import Directory, UnitEntry
     sets = load_all_criteria()
     criteria = sets[("cdht-2023", "2023.1-draft")]
     directory = Directory([UnitEntry("33", "Tỉnh Hưng Yên", joinable=False, help_phone="0221 3000 100"),
@@ -53,7 +53,7 @@ def bench_engine(conversations: int) -> None:
 
 
 def _clear_caches() -> None:
-    from flows import mending, normalize, scanning, spelling
+    from flows.readers import mending, normalize, scanning, spelling
     for f in (normalize.fold, normalize.tokens, spelling.repair, mending._mended,
               scanning.option_phrases, scanning.echo_words):
         f.cache_clear()
@@ -62,8 +62,8 @@ def _clear_caches() -> None:
 def bench_reader() -> None:
     """Every distinct reply of the reply table, read by the choice and yes/no readers with
     every cache cleared first: the cost of a reply the bot has never seen."""
-    from flows.normalize import fold
-    from flows.understanding import read_choice, read_yes_no
+    from flows.readers.normalize import fold
+    from flows.readers.understanding import read_choice, read_yes_no
     sets = load_all_criteria()
     scale = sets[("cdht-2023", "2023.1-draft")].groups[0].indicators[0].options
     table = (ROOT / "tests" / "flows" / "replies.tsv").read_text(encoding="utf-8").splitlines()
@@ -84,7 +84,7 @@ def bench_units() -> None:
     """Unit look-ups in the demo province's directory, old names included."""
     from vietnam_provinces import Province, Ward
     from bot.old_communes import old_units
-    from flows.directory import Directory, UnitEntry
+    from flows.units.directory import Directory, UnitEntry
     province = next(p for p in Province.iter_all() if p.name == "Hưng Yên")
     wards = list(Ward.iter_by_province(province.code))
     entries = [UnitEntry(str(int(w.code)), w.name, "Tỉnh Hưng Yên", "33") for w in wards]

@@ -3,7 +3,7 @@ had before the 2025 merger (bot/old_communes.py)."""
 
 from sqlalchemy import select
 
-from flows.directory import Directory, UnitEntry
+from flows.units.directory import Directory, UnitEntry
 from storage.models import Unit
 
 from .old_communes import old_units

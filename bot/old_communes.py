@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from flows.directory import OldUnit
-from flows.normalize import fold
+from flows.units.directory import OldUnit
+from flows.readers.normalize import fold
 
 PACKAGE = "vietnamadminunits"
 

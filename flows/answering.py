@@ -4,13 +4,13 @@ confirmed first when the reader is not sure, or asked again with a hint.
 Like the handlers, these work on the engine's `Turn` through its verbs.
 """
 
-from .framing import core
+from .readers.framing import core
 from .model import Flow, Step
-from .reading import Reading
-from .scanning import echo_words
-from .understanding import (read_choice, read_integer, read_name, read_phone, read_year,
+from .readers.reading import Reading
+from .readers.scanning import echo_words
+from .readers.understanding import (read_choice, read_integer, read_name, read_phone, read_year,
                             read_yes_no)
-from .unit_step import answer_unit
+from .units.question import answer_unit
 
 SKIP_WORDS = frozenset({"bo qua", "bo", "khong co", "ko co", "k co", "khong", "ko", "k",
                         "chua co", "khong dung zalo", "skip"})

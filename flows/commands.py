@@ -9,8 +9,8 @@ Tiệp, Lại, Điềm) are read as the name.
 import re
 from dataclasses import dataclass
 
-from .framing import core
-from .numbers import number_in_words
+from .readers.framing import core
+from .readers.numbers import number_in_words
 
 COMMANDS = {
     "help": ("hd", "tro giup", "huong dan", "help", "giup", "giup do", "giup voi", "menu"),

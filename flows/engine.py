@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from . import commands
 from . import effects as fx
-from .directory import Directory
+from .units.directory import Directory
 from .events import handle_event
 from .handlers import answer_pending, run_command
 from .model import COMPLETE, END, HELP_AFTER_FAILS, RESULT, CriteriaSet, Flow, Option, Step
-from .normalize import fold
+from .readers.normalize import fold
 from .results import result_params
 from .scoring import score
 from .state import Position, State, apply

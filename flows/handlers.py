@@ -8,7 +8,7 @@ from . import commands
 from . import effects as fx
 from .commands import Command
 from .model import RESULT, Option
-from .understanding import Reading, read_choice, read_yes_no
+from .readers.understanding import Reading, read_choice, read_yes_no
 
 
 def continue_where_left(turn) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .model import (ANSWER_TYPES, COMPLETE, END, Competence, CriteriaSet, Flow, Indicator,
                     Option, PassRule, Step, TargetGroup)
-from .normalize import strip_diacritics
+from .readers.normalize import strip_diacritics
 
 HERE = Path(__file__).parent
 FLOWS_DIR = HERE / "definitions"

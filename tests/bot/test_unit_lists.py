@@ -2,10 +2,10 @@
 communes and the 381 communes they were before 2025): every list a name can produce fits
 one SMS segment, says what it is, and every line of it is read back as its number."""
 
-from flows.directory import bare_title
-from flows.normalize import fold
-from flows.understanding import read_choice
-from flows.unit_step import lead, pick_options, unit_options
+from flows.units.directory import bare_title
+from flows.readers.normalize import fold
+from flows.readers.understanding import read_choice
+from flows.units.question import lead, pick_options, unit_options
 from messages_vi.gsm import segments, to_gsm
 from messages_vi.render import Recipient
 

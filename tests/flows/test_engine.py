@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows import effects as fx
-from flows.directory import Directory, UnitEntry
+from flows.units.directory import Directory, UnitEntry
 from flows.engine import Inbound, Script, step
 from flows.loading import FLOWS_DIR, load_criteria, load_flow
 from flows.model import Flow, Step

@@ -10,13 +10,13 @@ import pytest
 
 from flows import commands
 from flows.answering import SKIP_WORDS
-from flows.directory import Directory, Found, Match, OldUnit, UnitEntry
-from flows.framing import core
+from flows.units.directory import Directory, Found, Match, OldUnit, UnitEntry
+from flows.readers.framing import core
 from flows.handlers import PENDING_OPTIONS
 from flows.loading import load_all_criteria
-from flows.normalize import fold
-from flows.understanding import read_choice, read_yes_no
-from flows.unit_step import pick_options, unit_options
+from flows.readers.normalize import fold
+from flows.readers.understanding import read_choice, read_yes_no
+from flows.units.question import pick_options, unit_options
 from messages_vi.gsm import to_gsm
 from messages_vi.render import Catalog
 

@@ -1,7 +1,7 @@
 """Properties of the readers over the reply table (hypothesis): wrapping an answer in the
 words people wrap answers in never changes it, and a negation never makes a yes.
 
-The wrappers are the vocabulary's own (flows/vocabulary.py), in the forms people type.
+The wrappers are the vocabulary's own (flows/readers/vocabulary.py), in the forms people type.
 Three exceptions are deliberate (docs/conversation.md): a lone option letter is a letter
 only alone or after a choosing word ("dạ b" is not option b); "thôi" after a bare "dạ"
 or "vâng" is a no ("dạ thôi"); and two pronouns side by side make a new word ("con" +
@@ -11,8 +11,8 @@ or "vâng" is a no ("dạ thôi"); and two pronouns side by side make a new word
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from flows import vocabulary as v
-from flows.normalize import fold
+from flows.readers import vocabulary as v
+from flows.readers.normalize import fold
 from tests.flows.test_replies import CASES, READERS, expand, expected_reading
 
 LEADING = ["dạ", "vâng", "thưa", "dạ vâng", "dạ thưa", "tôi", "tui", "cháu", "em", "con",

@@ -17,9 +17,9 @@ import pytest
 from flows import commands
 from flows.loading import load_all_criteria
 from flows.model import Option
-from flows.normalize import fold, strip_diacritics
-from flows.scanning import echo_words
-from flows.understanding import (Reading, read_choice, read_name, read_number, read_phone,
+from flows.readers.normalize import fold, strip_diacritics
+from flows.readers.scanning import echo_words
+from flows.readers.understanding import (Reading, read_choice, read_name, read_number, read_phone,
                                  read_year, read_yes_no)
 
 TABLE = Path(__file__).with_name("replies.tsv")

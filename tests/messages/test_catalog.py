@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from vietnam_provinces import Ward
 
-from flows.directory import bare_title
+from flows.units.directory import bare_title
 
 from flows.loading import load_all_criteria
 from flows.model import PassRule

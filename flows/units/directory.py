@@ -8,9 +8,9 @@ reply could mean, and the unit question offers them as a list.
 
 from dataclasses import dataclass
 
-from .normalize import fold, tokens
+from ..readers.normalize import fold, tokens
 from .places import CITY, COMMUNE, DISTRICT, KIND_WORDS as PLACE_KINDS, PROVINCE, mentions, roles
-from .unit_codes import CodeIndex
+from .codes import CodeIndex
 
 KIND_WORDS = ("chi hoi khuyen hoc", "hoi khuyen hoc", "chi hoi", "thi tran", "dac khu", "phuong",
               "xa", "huyen", "quan", "thi xa", "thanh pho", "tinh", "p", "x", "tt", "tp")

@@ -3,9 +3,9 @@ the name it had before the 2025 merger; or offer a numbered list to pick from. N
 a partial match, a split commune or one of several namesakes without asking."""
 
 from .directory import MAX_CANDIDATES, Directory, Found, Match, bare_title
-from .model import HELP_AFTER_FAILS, Flow, Option, Step
-from .normalize import tokens
-from .understanding import read_choice, read_number
+from ..model import HELP_AFTER_FAILS, Flow, Option, Step
+from ..readers.normalize import tokens
+from ..readers.understanding import read_choice, read_number
 
 
 def answer_unit(turn, flow: Flow, step: Step) -> None:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .normalize import strip_diacritics
+from ..readers.normalize import strip_diacritics
 
 _SEPARATORS = re.compile(r"[\s\-./_]+")
 _PIECE = re.compile(r"[a-z0-9]+(?:[-./_][a-z0-9]+)*")

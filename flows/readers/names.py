@@ -13,7 +13,7 @@ from functools import lru_cache
 from . import vocabulary as v
 from .framing import core
 from .normalize import LOOKALIKES, fold, strip_diacritics
-from .phone import to_e164
+from ..phone import to_e164
 from .reading import Reading
 
 _AROUND_NUMBER = frozenset({"sinh", "sn", "ns", "nay", "la", "nam sinh"})

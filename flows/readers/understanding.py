@@ -18,7 +18,7 @@ from .counting import read_integer, read_number, read_year  # noqa: F401
 from .framing import core
 from .names import read_name  # noqa: F401
 from .normalize import fold
-from .phone import to_e164
+from ..phone import to_e164
 from .reading import UNKNOWN, UNSURE, Reading
 from . import vocabulary as v
 from .scanning import WRAPPING, Signal, content, reply_tokens, scan

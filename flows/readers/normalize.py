@@ -3,7 +3,7 @@
 `fold("  Dạ, CÓ ạ!! 👍 ")` → `"da co a"`. Folding is what every reader compares
 against; `tokens` gives the same words with the marks they were typed with,
 for the few words whose marks matter ("bà" is a pronoun, "ba" may be three).
-Chat spellings are repaired on the way (flows/spelling.py): full-width digits,
+Chat spellings are repaired on the way (flows/readers/spelling.py): full-width digits,
 keycap emoji, elongated letters, Telex and VNI typed with the Vietnamese mode off.
 """
 
@@ -29,7 +29,7 @@ class Token(NamedTuple):
     marked: str      # as typed, lower case: "bà" (equal to `folded` when typed without marks)
     pause: bool = False   # punctuation before it: "không, có" is two thoughts
     glued: bool = False   # typed onto the word before it: the "3" of "VTV3"
-    mended: bool = False  # a typo mended into a known word (flows/mending.py): confirm it
+    mended: bool = False  # a typo mended into a known word (flows/readers/mending.py): confirm it
 
     @property
     def plain(self) -> bool:
