@@ -83,7 +83,7 @@ def bench_reader() -> None:
 def bench_units() -> None:
     """Unit look-ups in the demo province's directory, old names included."""
     from vietnam_provinces import Province, Ward
-    from bot.old_communes import old_units
+    from bot.units.old_communes import old_units
     from flows.units.directory import Directory, UnitEntry
     province = next(p for p in Province.iter_all() if p.name == "Hưng Yên")
     wards = list(Ward.iter_by_province(province.code))

@@ -16,7 +16,7 @@ from storage.models import Assessment
 from webhooks.registry import PROVIDERS
 
 from .config import ConfigError, Settings
-from .directory import load_directory
+from .units.directory import load_directory
 
 
 def _version_key(criteria) -> tuple:

@@ -1,5 +1,5 @@
 """The engine's unit directory, read from the unit tree, with the names its communes
-had before the 2025 merger (bot/old_communes.py)."""
+had before the 2025 merger (bot/units/old_communes.py)."""
 
 from sqlalchemy import select
 
