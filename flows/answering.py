@@ -67,7 +67,8 @@ def read(turn, step: Step) -> Reading:
         case "yes_no":
             return read_yes_no(f, raw)
         case "choice":
-            return read_choice(f, turn.options(step), raw, question_words(turn, step))
+            # the question's own words said back are no answer: "không đọc", "nghe đài"
+            return read_choice(f, turn.options(step), raw, echo_words(step.question))
         case "integer":
             return read_integer(f, step.low, step.high, raw)
         case "year":
@@ -78,14 +79,6 @@ def read(turn, step: Step) -> Reading:
             return read_phone(raw)
     raise ValueError(f"no reader for answer type {step.type!r}")
 
-
-def question_words(turn, step: Step) -> frozenset:
-    """The open assessment question's own words ("đọc báo", "nghe đài"): no answer."""
-    if turn.pos.flow != "assessment":
-        return frozenset()
-    group = turn.criteria().group(turn.state.assessment.group)
-    indicator = next(i for i in group.indicators if i.id == step.id)
-    return echo_words(indicator.question_sms) | echo_words(indicator.question)
 
 
 def take_carried(turn, flow: Flow, step: Step) -> bool:

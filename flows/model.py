@@ -41,6 +41,8 @@ class Step:
     say: Mapping[str, str] = field(default_factory=dict)  # extra message per answer value
     skip_if_known: str | None = None           # skip when this profile field is set
     optional: bool = False                     # "bỏ qua" skips it
+    question: str = ""                         # an indicator's question text: its words,
+                                               # said back with an answer, are no answer
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def assessment_flow(group: TargetGroup) -> Flow:
     """The assessment for one group: one choice step per indicator, in order."""
     steps = tuple(
         Step(id=ind.id, type="choice", ask="assessment.question", store="answer",
-             options=ind.options)
+             options=ind.options, question=f"{ind.question} {ind.question_sms}")
         for ind in group.indicators
     )
     return Flow(id="assessment", steps=steps)
