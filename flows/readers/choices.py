@@ -6,7 +6,6 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-from . import vocabulary as v
 from .mending import slips
 from .normalize import fold, tokens_of_folded
 from .reading import AMBIGUOUS, OUT_OF_RANGE, UNKNOWN, UNSURE, Reading

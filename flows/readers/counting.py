@@ -9,7 +9,7 @@ from . import vocabulary as v
 from .normalize import Token, fold
 from .numbers import digit_by_digit, number_in_words
 from .reading import AMBIGUOUS, OUT_OF_RANGE, UNKNOWN, UNSURE, Reading
-from .scanning import CHOICE, Signal, content, hedged, reply_tokens, scan
+from .scanning import Signal, content, hedged, reply_tokens, scan
 
 
 def _numbers(said: list[Signal]) -> list[int]:

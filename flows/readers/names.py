@@ -10,7 +10,7 @@ import unicodedata
 from types import MappingProxyType
 from functools import lru_cache
 
-from . import vocabulary as v
+from . import name_words as w
 from .framing import core
 from .normalize import LOOKALIKES, fold, strip_diacritics
 from ..phone import to_e164
@@ -24,8 +24,8 @@ _AFTER_NAME = frozenset({"thon", "xom", "ap", "to", "xa", "phuong", "huyen", "ti
                          "tuoi"})
 
 
-_LEADING = sorted((p.split() for p in v.NAME_LEADING), key=len, reverse=True)
-_PLAIN_HONORIFICS = frozenset(strip_diacritics(h) for h in v.HONORIFICS)
+_LEADING = sorted((p.split() for p in w.NAME_LEADING), key=len, reverse=True)
+_PLAIN_HONORIFICS = frozenset(strip_diacritics(h) for h in w.HONORIFICS)
 
 
 def _bare(word: str) -> str:
@@ -34,13 +34,13 @@ def _bare(word: str) -> str:
 
 def _frames(words: list[str]) -> list[str]:
     """Without "Dạ, tên tôi là … ạ", or "Mẹ cháu tên …", "Ông nội: …" before it."""
-    while len(words) > 1 and _bare(words[0]) in v.NAME_PARTICLES:
+    while len(words) > 1 and _bare(words[0]) in w.NAME_PARTICLES:
         words = words[1:]
     while len(words) > 1:
         last = _bare(words[-1])
-        if last in v.NAME_PARTICLES:
+        if last in w.NAME_PARTICLES:
             words = words[:-1]
-        elif last in v.NAME_VOCATIVES and len(words) > 2 and _bare(words[-2]) in v.NAME_PARTICLES:
+        elif last in w.NAME_VOCATIVES and len(words) > 2 and _bare(words[-2]) in w.NAME_PARTICLES:
             words = words[:-2]              # "… nha con"; "Đỗ Văn Em" keeps its Em
         else:
             break
@@ -56,19 +56,19 @@ def _after_frame(words: list[str]) -> list[str] | None:
     "cháu nhập hộ bà, tên bà là Phùng Thị Lý" → Phùng Thị Lý."""
     folded = [fold(_bare(w)) for w in words]
     for i in range(1, min(4, len(words) - 2) + 1):     # "Ông nội: Phạm Văn Chín"
-        if words[i - 1].endswith(":") and all(f in v.KIN for f in folded[:i]):
+        if words[i - 1].endswith(":") and all(f in w.KIN for f in folded[:i]):
             return words[i:]
     for start in range(len(words) - 2, -1, -1):
-        kin_only = all(f in v.KIN for f in folded[:start])
+        kin_only = all(f in w.KIN for f in folded[:start])
         if folded[start] != "ten" and not (kin_only and start and folded[start] == "la"):
             continue
         i = start + 1 if folded[start] == "ten" else start
-        while i < len(words) - 2 and folded[i] in v.KIN and folded[i] not in ("la", "ten") \
+        while i < len(words) - 2 and folded[i] in w.KIN and folded[i] not in ("la", "ten") \
                 and not words[i - 1].endswith(":"):
             i += 1
         if folded[i] == "la":
             i += 1
-        elif not (words[i - 1].endswith(":") or folded[i] in v.SURNAMES):
+        elif not (words[i - 1].endswith(":") or folded[i] in w.SURNAMES):
             continue
         if len(words) - i >= 2:
             return words[i:]
@@ -128,8 +128,8 @@ def _without_title(words: list[str]) -> list[str]:
     """"Cô giáo Lê Thị Hoa", "Bác sĩ Nguyễn An", "Mẹ Nguyễn Thị Lan": a title before a full
     name that starts with a surname is not part of it."""
     for n in (3, 2, 1):
-        if len(words) > n + 1 and " ".join(fold(w) for w in words[:n]) in v.TITLES \
-                and fold(words[n]) in v.SURNAMES:
+        if len(words) > n + 1 and " ".join(fold(w) for w in words[:n]) in w.TITLES \
+                and fold(words[n]) in w.SURNAMES:
             return words[n:]
     return words
 
@@ -141,13 +141,13 @@ def _without_honorific(words: list[str]) -> list[str] | None:
         return words
     first = _bare(words[0])
     marked = first != strip_diacritics(first)
-    if (marked and first not in v.HONORIFICS) or fold(first) not in _PLAIN_HONORIFICS:
+    if (marked and first not in w.HONORIFICS) or fold(first) not in _PLAIN_HONORIFICS:
         return words                     # "Châu Văn Được": a surname, not "cháu"
-    if len(words) == 2 and (marked or fold(first) not in v.SURNAMES):
+    if len(words) == 2 and (marked or fold(first) not in w.SURNAMES):
         return None                      # "cô Hoa", "ông Ba": how she is called, not a name
-    if marked and first not in v.HONORIFICS_ALSO_SURNAMES:
+    if marked and first not in w.HONORIFICS_ALSO_SURNAMES:
         return words[1:]
-    if fold(words[1]) in v.SURNAMES:
+    if fold(words[1]) in w.SURNAMES:
         return words[1:]                 # "ba Le Thi Hoa", "ông Nguyễn Văn Ba"
     return words
 
@@ -165,7 +165,7 @@ def _telex_typed(words: list[str]) -> bool:
 
 def _two_names(folded: list[str]) -> bool:
     """"Nguyễn Văn An Lê Thị Hoa": a second common surname and a middle name."""
-    return any(folded[i] in v.COMMON_SURNAMES and folded[i + 1] in v.MIDDLE_NAMES
+    return any(folded[i] in w.COMMON_SURNAMES and folded[i + 1] in w.MIDDLE_NAMES
                for i in range(2, len(folded) - 1))
 
 
@@ -180,13 +180,13 @@ def _problem(name: str) -> str | None:
         return "name"
     if len(name) > 60:
         return "name_long"
-    if len(words) > v.NAME_MAX_WORDS or name.endswith("?"):
+    if len(words) > w.NAME_MAX_WORDS or name.endswith("?"):
         return "name"                    # a sentence, or a question back
-    if len(words) < 2 or folded[0] in v.MIDDLE_NAMES or folded[-1] in v.MIDDLE_NAMES:
+    if len(words) < 2 or folded[0] in w.MIDDLE_NAMES or folded[-1] in w.MIDDLE_NAMES:
         return "name_full"               # "Huy", "Nguyễn Văn", "thị Hoa"
-    if {w.lower().strip(".,;:!?") for w in words} & v.NOT_IN_NAMES_MARKED or _two_names(folded):
+    if {w.lower().strip(".,;:!?") for w in words} & w.NOT_IN_NAMES_MARKED or _two_names(folded):
         return "name"                    # "hỏi chi rứa", "An hoặc Ân", an address, two people
-    if set(folded) & v.NOT_IN_NAMES or v.NOT_NAMES & {" ".join(folded), core(" ".join(folded))}:
+    if set(folded) & w.NOT_IN_NAMES or w.NOT_NAMES & {" ".join(folded), core(" ".join(folded))}:
         return "name"    # "không muốn cho", "Đồng ý", "Cảm ơn", "Bỏ qua"
     return None
 
