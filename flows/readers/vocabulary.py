@@ -248,7 +248,7 @@ SYNONYMS = {
                      "buoi nao cung", "dem nao cung", "thang nao cung", "hang hang ngay",
                      "ngay nao cung xem", "ngay nao cung doc", "ngay nao cung nghe", "hoai",
                      "suot ngay", "luon luon a"),
-    "thinh thoang": ("doi khi", "doi luc", "co luc", "co khi", "lau lau mot lan",
+    "thinh thoang": ("doi khi", "doi luc", "co luc", "lau lau mot lan",
                      "thinh thoang thoi", "cung co", "luc co luc khong", "thoang thoang",
                      "it nhieu", "hom co hom khong", "bua co bua khong", "khi co khi khong",
                      "ngay co ngay khong", "luc nao ranh", "khi nao ranh", "ranh thi",
