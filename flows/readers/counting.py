@@ -18,7 +18,11 @@ def _numbers(said: list[Signal]) -> list[int]:
 
 def read_number(folded: str, raw: str | None = None) -> Reading:
     """One whole number, in digits or words; two numbers are ambiguous."""
-    said = content(scan(reply_tokens(folded, raw), "choice"))
+    return _number_in(reply_tokens(folded, raw))
+
+
+def _number_in(toks: tuple[Token, ...]) -> Reading:
+    said = content(scan(toks, "choice"))
     kinds = {s.kind for s in said}
     numbers = _numbers(said)
     if len(numbers) > 1:
@@ -139,7 +143,7 @@ def read_year(folded: str, low: int, high: int, raw: str | None = None) -> Readi
         words = [t.folded for t in toks if t.folded not in v.PARTICLES]
         year = digit_by_digit(words)
         if year is None:
-            reading = read_number("", " ".join(t.marked for t in toks))
+            reading = _number_in(tuple(toks))
             if not reading.ok and reading.problem in ("unknown", "ambiguous"):
                 reading = _the_only_year(toks, reading)
             if not reading.ok:

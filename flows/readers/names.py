@@ -201,8 +201,9 @@ def read_name(raw: str) -> Reading:
     if rest and fold(rest).split()[:1] and fold(rest).split()[0] in _AFTER_NAME:
         reading = _read_name(name)
         if reading.ok:
-            year = _numbers_around(["x"] + rest.split())[1]   # "…, sinh năm 1950"
-            return Reading(reading.value, also={**(reading.also or {}), **year} or None)
+            years = [int(w) for w in map(_bare, rest.split()) if w.isdigit() and len(w) == 4]
+            also = {**(reading.also or {}), **({"year": years[0]} if len(years) == 1 else {})}
+            return Reading(reading.value, also=MappingProxyType(also) if also else None)
     return _read_name(raw)
 
 
