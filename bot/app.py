@@ -2,6 +2,8 @@
 
 import logging
 
+from datetime import datetime, timezone
+
 from flask import Flask, jsonify, request
 from sqlalchemy import text
 
@@ -10,7 +12,9 @@ from webhooks.registry import PROVIDERS
 from . import cli
 from .config import ROOT, Settings
 from .runtime import Runtime
-from .workers import EmbeddedWorkers
+from .inbound.queue import stats as inbound_stats
+from .outbox import queued as outbox_queued
+from .workers import Workers
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -25,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         if provider.configured(settings):
             app.register_blueprint(provider.make_blueprint(runtime.host, settings))
 
-    workers = EmbeddedWorkers(runtime)
+    workers = Workers(runtime)
     app.extensions["cdht.workers"] = workers
     if settings.workers_embedded:
         @app.before_request
@@ -34,9 +38,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
+        queue = {}
         try:
             with runtime.db.read() as session:
                 session.execute(text("SELECT 1"))
+                queue = inbound_stats(session, datetime.now(timezone.utc))
+                queue["outbox_queued"] = outbox_queued(session)
             database = "ok"
         except Exception as exc:
             database = f"error: {type(exc).__name__}"
@@ -44,7 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         zalo = runtime.host.tokens("zalo").status() if database == "ok" else None
         return jsonify(status="ok" if status == 200 else "degraded", database=database,
                        criteria=f"{runtime.criteria.id} {runtime.criteria.version}",
-                       embedded_workers=settings.workers_embedded, zalo=zalo,
+                       embedded_workers=settings.workers_embedded, zalo=zalo, **queue,
                        counters=dict(runtime.host.counters)), status
 
     @app.errorhandler(413)

@@ -1,8 +1,10 @@
 """Command-line operations: `flask --app wsgi <command>`."""
 
 import json
+import os
+import signal
 import sys
-import time
+import threading
 import uuid
 from datetime import datetime, timezone
 
@@ -16,11 +18,14 @@ from storage.models import Unit
 from webhooks.contract import InboundMessage
 
 from .export import assessment_rows
-from .inbound import receive
+from webhooks.http import mask
+
+from .inbound import drain, receive
+from .inbound.queue import parked, retry
 from .outbox import dispatch_due
 from .seed import seed_demo
-from .tokens import TokenError, keep_fresh
-from .workers import TOKEN_CHECK_SECONDS
+from .tokens import TokenError
+from .workers import Workers
 
 
 def _runtime():
@@ -32,25 +37,64 @@ units_group = AppGroup("units", help="The unit tree.")
 assessments_group = AppGroup("assessments", help="Citizens' assessments.")
 zalo_group = AppGroup("zalo", help="The Zalo OA's OAuth tokens (docs/zalo.md).")
 outbox_group = AppGroup("outbox", help="Sending what is queued.")
+inbound_group = AppGroup("inbound", help="The queue of received messages.")
 
 
 @outbox_group.command("dispatch")
-@click.option("--loop", is_flag=True, help="Keep sending until stopped (one worker process).")
-def outbox_dispatch(loop):
-    """Send the due outbox rows: once, or in a loop (for PostgreSQL deployments, where the
-    web processes do not send; several workers, rate limits and fallback come later)."""
+def outbox_dispatch():
+    """Send the due outbox rows once (`worker` keeps sending)."""
+    click.echo(f"{dispatch_due(_runtime())} message(s) tried")
+
+
+@click.command("worker")
+@with_appcontext
+def worker():
+    """Process inbound messages and send the outbox until stopped (SIGTERM or Ctrl-C).
+    Several may run on PostgreSQL; on SQLite the web process usually runs them itself
+    (CDHT_EMBEDDED_WORKERS, docs/operations.md)."""
     rt = _runtime()
-    next_token_check = 0.0
-    while True:
-        if loop and time.monotonic() >= next_token_check:
-            keep_fresh(rt)   # refreshes only when under 3 h of the Zalo token remain
-            next_token_check = time.monotonic() + TOKEN_CHECK_SECONDS
-        sent = dispatch_due(rt)
-        if not loop:
-            click.echo(f"{sent} message(s) tried")
-            return
-        if not sent:
-            rt.outbox_waiting.wait(rt.settings.dispatch_interval)
+    workers = Workers(rt)
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopped.set())
+    workers.ensure_started()
+    click.echo(f"worker {os.getpid()}: inbound processor and outbox dispatcher running")
+    stopped.wait()
+    click.echo("stopping: the batch in hand is finished or rolled back, nothing is lost")
+    workers.stop()
+
+
+@inbound_group.command("process")
+def inbound_process():
+    """Process what is pending now, then stop."""
+    done = drain(_runtime())
+    click.echo(f"{done.processed} event(s) processed, {done.failed} failed try(s)")
+
+
+@inbound_group.command("failed")
+def inbound_failed():
+    """Events parked after failing every try: id, when, who (masked), error."""
+    with _runtime().db.read() as session:
+        events = parked(session)
+        for event in events:
+            click.echo(f"{event.id}\t{event.received_at.isoformat(timespec='seconds')}\t"
+                       f"{event.provider}\t{mask(event.address or '')}\t{event.attempts} tries\t"
+                       f"{event.error}")
+    if not events:
+        click.echo("no failed inbound events")
+
+
+@inbound_group.command("retry")
+@click.argument("event_id", type=int, required=False)
+@click.option("--all", "everything", is_flag=True, help="Every parked event.")
+def inbound_retry(event_id, everything):
+    """Put a parked event (or --all) back in the queue."""
+    if (event_id is None) == (not everything):
+        raise click.UsageError("give an event ID or --all")
+    count = retry(_runtime(), None if everything else [event_id])
+    if event_id is not None and not count:
+        raise click.ClickException(f"no failed inbound event {event_id}")
+    click.echo(f"{count} event(s) queued again")
 
 
 @db_group.command("upgrade")
@@ -163,5 +207,5 @@ def zalo_status():
 
 def register(app) -> None:
     for command in (db_group, units_group, assessments_group, zalo_group, outbox_group,
-                    seed_demo_command, chat):
+                    inbound_group, worker, seed_demo_command, chat):
         app.cli.add_command(command)

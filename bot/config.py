@@ -28,6 +28,9 @@ class Settings:
     help_name: str | None = None           # CDHT_HELP_NAME / CDHT_HELP_PHONE: who to call when
     help_phone: str | None = None          #   the citizen's unit has no phone of its own
     dispatch_interval: float = 1.0         # CDHT_DISPATCH_INTERVAL: seconds between outbox polls
+    inbound_poll: float = 5.0              # CDHT_INBOUND_POLL: seconds between queue polls (the
+                                           #   safety net: workers are woken at once otherwise)
+    inbound_attempts: int = 3              # CDHT_INBOUND_ATTEMPTS: tries before an event is parked
     max_attempts: int = 5                  # CDHT_MAX_ATTEMPTS: sends tried before "failed"
     public_url: str = "http://127.0.0.1:5000"  # CDHT_PUBLIC_URL: how providers reach us
     # Zalo Official Account (docs/zalo.md)

@@ -1,5 +1,5 @@
-"""The host as providers see it (webhooks.contract.Host): the inbound pipeline,
-delivery news, counters for /healthz, and token storage."""
+"""The host as providers see it (webhooks.contract.Host): the inbound queue (and the
+console's inline path), delivery news, counters for /healthz, and token storage."""
 
 import threading
 from collections import Counter
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from storage.models import Outbox
 from webhooks.contract import InboundMessage, InboundResult, StatusReport
 
-from .inbound import receive
+from .inbound import accept, receive
 from .tokens import ZaloTokens
 
 
@@ -22,6 +22,9 @@ class BotHost:
         self._tokens = {"zalo": ZaloTokens(runtime)}
 
     def inbound(self, message: InboundMessage) -> InboundResult:
+        return accept(self.runtime, message, datetime.now(timezone.utc))
+
+    def answer(self, message: InboundMessage) -> InboundResult:
         return receive(self.runtime, message, datetime.now(timezone.utc))
 
     def status(self, report: StatusReport) -> int:

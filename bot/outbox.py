@@ -10,7 +10,7 @@ hours and fallback come with the delivery issue.
 import logging
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from storage.models import Contact, Outbox
 from webhooks.contract import ChannelError, OutboundMessage
@@ -105,3 +105,8 @@ def dispatch_due(runtime, now: datetime | None = None, limit: int = 20) -> int:
         if still_ours(runtime, message.outbox_id, attempts, now):
             send_one(runtime, provider, message, now)
     return len(claimed)
+
+
+def queued(session) -> int:
+    """Rows waiting to be sent, due or not (for /healthz)."""
+    return session.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "queued"))

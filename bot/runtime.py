@@ -63,6 +63,7 @@ class Runtime:
             if chosen and chosen not in self.channels:
                 raise ConfigError(f"CDHT_{name.upper()}={chosen} but that gateway is not configured")
         self.outbox_waiting = threading.Event()   # set after a commit that queued messages
+        self.inbound_waiting = threading.Event()  # set after a commit that queued an event
         self._script: Script | None = None
         self._lock = threading.Lock()
 

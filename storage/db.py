@@ -7,6 +7,8 @@ IMMEDIATE so two messages for one contact are serialised before either reads
 PostgreSQL: ordinary transactions; callers lock rows with SELECT … FOR UPDATE.
 """
 
+import fcntl
+import os
 import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -51,10 +53,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite has one writer. Threads of one process queue on this lock instead of in
-        # SQLite's busy handler, which sleeps and retries, so a waiting thread can lose
-        # to newcomers for seconds (measured: 2–3 s tails under 4 threads).
-        self._writer = threading.Lock() if self.is_sqlite else nullcontext()
+        # SQLite has one writer. Writers queue on this lock instead of in SQLite's busy
+        # handler, which sleeps and retries, so a waiting writer can lose to newcomers
+        # for seconds (measured: 2–3 s tails under 4 threads).
+        self._writer = WriterLock(make_url(url).database) if self.is_sqlite else nullcontext()
         self._open = threading.local()
 
     @property
@@ -85,3 +87,39 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._writer, WriterLock):
+            self._writer.close()
+
+
+class WriterLock:
+    """SQLite's one writer, as a lock that threads and processes (gunicorn's workers, a
+    `flask worker`) wait on in order: a thread lock, then an flock on a file beside the
+    database. The kernel wakes the next waiter the moment it is released; SQLite's own
+    busy handler would sleep 1, 2, 5… ms and retry. Nothing to do for `:memory:`."""
+
+    def __init__(self, database: str | None):
+        self._thread = threading.Lock()
+        self._fd = None
+        if database and database != ":memory:":
+            self._fd = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self):
+        self._thread.acquire()
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._thread.release()
+                raise
+        return self
+
+    def __exit__(self, *exc):
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with self._thread:
+                os.close(self._fd)
+                self._fd = None

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
                         TypeDecorator, UniqueConstraint)
+from sqlalchemy import text as sql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -101,15 +102,47 @@ class ConversationSession(Base):
     updated_at: Mapped[datetime]
 
 
+PENDING = sql("status = 'pending'")   # the queue's indexes hold only what waits
+FAILED = sql("status = 'failed'")
+
+
 class InboundEvent(Base):
-    """One message a provider delivered; (provider, external_id) is the dedup key."""
+    """One message a provider delivered, and the queue of what is still to be processed.
+
+    The webhook inserts it "pending" with everything processing needs and answers; a
+    processor (bot/inbound/queue.py) runs the conversation and marks it "processed" in
+    the same transaction, or after a few failed tries "failed" (parked, `error` kept).
+    (provider, external_id) is the dedup key: a provider's retry is never stored twice.
+    The column default is "processed": rows from before the queue were processed when
+    they were stored, and so is every row a not-yet-upgraded process writes."""
     __tablename__ = "inbound_events"
-    __table_args__ = (UniqueConstraint("provider", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "external_id"),
+        Index("ix_inbound_pending", "next_attempt_at", "id",
+              postgresql_where=PENDING, sqlite_where=PENDING),
+        # a contact's earlier events, which must go first
+        Index("ix_inbound_pending_contact", "channel", "address", "id",
+              postgresql_where=PENDING, sqlite_where=PENDING),
+        Index("ix_inbound_failed", "id", postgresql_where=FAILED, sqlite_where=FAILED),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     received_at: Mapped[datetime]
+    # what processing needs (InboundMessage, the address normalised: E.164 for SMS)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    attachments: Mapped[list | None] = mapped_column(JSON)
+    profile: Mapped[dict | None] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None]        # when the provider says the citizen sent it
+    status: Mapped[str] = mapped_column(String(16), server_default="processed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)   # the last failure, kept when parked
+    processed_at: Mapped[datetime | None]
 
 
 class Assessment(Base):

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.export import assessment_rows
-from bot.inbound import normalise_address, receive
+from bot.inbound import receive
+from bot.inbound.accept import normalise_address
 from bot.outbox import dispatch_due
 from webhooks.contract import InboundMessage
 

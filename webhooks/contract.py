@@ -41,6 +41,9 @@ class Attachment:
 
 @dataclass(frozen=True)
 class InboundMessage:
+    """One message from a citizen, as its provider folder read it. Every field is storable
+    as it stands: ids and addresses short, without control characters; all text valid
+    Unicode without NUL. The host never needs the provider's JSON or query string."""
     provider: str        # who delivered it: "console", "zalo", "kannel", "smsgate"
     external_id: str     # the provider's id for this message: the dedup key
     channel: str         # "zalo" | "sms"
@@ -49,6 +52,11 @@ class InboundMessage:
     kind: str = "text"   # one of KINDS
     attachments: tuple[Attachment, ...] = ()
     profile: Mapping[str, str] = field(default_factory=dict)   # kind "profile": name, phone
+    # When the provider says the citizen sent it (aware, UTC): Zalo's `timestamp`, Kannel's
+    # `ts`, SMSGate's `receivedAt`. The sender's or gateway's clock, not ours: it may be
+    # off, even absurd; None when the provider gave none we could read. Our own clock's
+    # time of arrival is the host's to record.
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,13 @@ class TokenProvider(Protocol):
 class Host(Protocol):
     """What the host does for providers."""
 
-    def inbound(self, message: InboundMessage) -> InboundResult: ...
+    def inbound(self, message: InboundMessage) -> InboundResult:
+        """Store the message for processing and return at once (`replies` is empty); a
+        message this provider delivered before is `duplicate`."""
+
+    def answer(self, message: InboundMessage) -> InboundResult:
+        """Process the message now and return its replies (the console and simulator,
+        which show them in the HTTP answer)."""
 
     def status(self, report: StatusReport) -> int:
         """Record delivery news on our outbox rows; returns how many rows it matched."""

@@ -3,6 +3,7 @@
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from flask import jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -49,6 +50,42 @@ def storable(value: str) -> bool:
 def clean_id(value: str, max_len: int = 128) -> bool:
     """Fit to be a stored id or address: short, no control characters, valid Unicode."""
     return 0 < len(value) <= max_len and not _CONTROL.search(value) and storable(value)
+
+
+def short_text(value: str, limit: int = 200) -> str:
+    """A provider's free text kept as a reason: valid Unicode, control characters (NUL,
+    which PostgreSQL refuses, among them) as spaces, at most `limit` characters."""
+    return _CONTROL.sub(" ", value).encode("utf-8", errors="replace").decode("utf-8")[:limit]
+
+
+def whole_number(value, limit: int = 2**63) -> int | None:
+    """A whole number in [0, limit) written in ASCII digits, or a JSON integer; else None.
+    "²" is a digit to str.isdigit, and int() of 5,000 digits raises: neither gets that far."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        digits = value.lstrip("0") or "0"   # int() refuses 5,000 digits, leading zeros too
+        value = int(digits) if len(digits) <= len(str(limit)) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < limit:
+        return value
+    return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LAST_SECOND = 253_402_300_799   # 9999-12-31 23:59:59 UTC: datetime goes no further
+
+
+def since_epoch(value, per_second: int = 1) -> datetime | None:
+    """A provider's unix time (seconds, or milliseconds with per_second=1000) as an aware
+    UTC datetime; None for anything else, or a time past what datetime holds (year 9999)."""
+    count = whole_number(value, (_LAST_SECOND + 1) * per_second)
+    if count is None:
+        return None
+    return _EPOCH + timedelta(microseconds=count * (1_000_000 // per_second))   # exact, no float
+
+
+def mask(address: str) -> str:
+    """A phone number or user id as logs may show it: its last three characters
+    ("+84912345678" → "…678"). Logs never carry a whole number."""
+    return "…" + address[-3:]
 
 
 class BadEvent(ValueError):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-import bot.inbound
+import bot.inbound.pipeline
 from bot.inbound import receive
 from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact, InboundEvent,
                             Outbox)
@@ -45,17 +45,17 @@ def test_a_retried_delivery_is_processed_once(runtime):
 
 def test_a_crash_mid_message_leaves_nothing_and_the_retry_works(runtime, monkeypatch):
     say(runtime, "0912345678", *REGISTER)
-    real_step = bot.inbound.step
+    real_step = bot.inbound.pipeline.step
 
     def crash(*args):
         raise RuntimeError("process died here")
 
-    monkeypatch.setattr(bot.inbound, "step", crash)
+    monkeypatch.setattr(bot.inbound.pipeline, "step", crash)
     message = sms("0912345678", "1", external_id="gw-7")
     with pytest.raises(RuntimeError):
         receive(runtime, message, NOW + timedelta(minutes=1))
     assert count(runtime, InboundEvent, InboundEvent.external_id == "gw-7") == 0
-    monkeypatch.setattr(bot.inbound, "step", real_step)
+    monkeypatch.setattr(bot.inbound.pipeline, "step", real_step)
     assert not receive(runtime, message, NOW + timedelta(minutes=2)).duplicate
     assert count(runtime, Answer) == 1
 

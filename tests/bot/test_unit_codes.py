@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, select
 
-from bot.inbound import normalise_address, receive
+from bot.inbound import receive
+from bot.inbound.accept import normalise_address
 from flows import effects as fx
 from flows.engine import Inbound, step
 from flows.state import Position, Profile, State

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from bot.export import assessment_rows
+from bot.inbound import drain
 from bot.outbox import dispatch_due
 from storage.models import Answer, InboundEvent, Outbox, ProviderToken
 from tests.fake_zalo import FakeZalo, zalo_settings
@@ -45,6 +46,7 @@ def test_a_citizen_from_follow_to_result(zalo):
 
     def sent_since() -> list[str]:
         nonlocal seen
+        drain(runtime)          # what the worker does after each acknowledgement
         dispatch_due(runtime)
         texts = [c["json"]["message"]["text"] for c in fake.cs[seen:] if c["token"] == fake.access]
         seen = len(fake.cs)
@@ -103,6 +105,7 @@ def test_a_citizen_from_follow_to_result(zalo):
 def test_delivery_news_reaches_the_outbox(zalo):
     fake, runtime, url = zalo
     fake.deliver(url, fake.event("follow", USER))
+    drain(runtime)
     dispatch_due(runtime)
     with runtime.db.read() as session:
         ids = list(session.scalars(select(Outbox.provider_message_id).order_by(Outbox.id)))

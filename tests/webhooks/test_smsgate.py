@@ -16,6 +16,7 @@ import requests
 import responses
 from sqlalchemy import select
 
+from bot.inbound import drain
 from bot.outbox import dispatch_due
 from storage.models import Contact, InboundEvent, Outbox
 from webhooks.contract import InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult, StatusReport
@@ -111,7 +112,8 @@ def status_payload(stamp_field: str | None, **extra) -> dict:
 
 
 def sms(text: str, sender: str = "+84389123456", event_id: str = "Ey6ECgOkVVFjz3CL48B8C") -> InboundMessage:
-    return InboundMessage("smsgate", event_id, "sms", sender, text)
+    """Received at 15:46:11+07:00 on the phone, as every payload here says (`AT`)."""
+    return InboundMessage("smsgate", event_id, "sms", sender, text, sent_at=AT)
 
 
 DIACRITICS = "Trần Thị Lan, dạ có ạ"
@@ -344,7 +346,9 @@ def post(client, body, key: str = KEY, age: int = 0, sign_it: bool = True, escap
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=escape).encode()
     stamp = str(int(time.time()) - age)
     headers = {"X-Signature": sign(raw, stamp, key), "X-Timestamp": stamp} if sign_it else {}
-    return client.post("/webhooks/smsgate", data=raw, content_type="application/json", headers=headers)
+    response = client.post("/webhooks/smsgate", data=raw, content_type="application/json", headers=headers)
+    drain(client.application.extensions["cdht"])   # what a worker does after the ack
+    return response
 
 
 

@@ -28,6 +28,7 @@ from webhooks.http import MAX_BODY
 from webhooks.zalo import messages, oauth, signature, zns
 from webhooks.zalo.channel import ZaloChannel, send_request
 from webhooks.zalo.events import BadEvent, Ignored, read
+from bot.inbound import drain
 from tests.helpers import EMPTY, count, counters, outbox, table_counts
 
 APP_ID = "360846524940903967"
@@ -129,29 +130,31 @@ LOCATION = {  # the real logged payload of §1.5, keys and values as logged
 
 
 def media(msg_id: str, text: str, *attachments: Attachment) -> InboundMessage:
-    return InboundMessage("zalo", msg_id, "zalo", USER, text, kind="media", attachments=attachments)
+    return InboundMessage("zalo", msg_id, "zalo", USER, text, kind="media", attachments=attachments,
+                          sent_at=AT)
 
 
 EVENTS = [
     ("user_send_text",
      user_event("user_send_text", {"text": "Xin chào", "msg_id": "96d3cdf3af150460909"}),
-     InboundMessage("zalo", "96d3cdf3af150460909", "zalo", USER, "Xin chào")),
+     InboundMessage("zalo", "96d3cdf3af150460909", "zalo", USER, "Xin chào", sent_at=AT)),
     ("user_send_text, empty text",
      user_event("user_send_text", {"text": "", "msg_id": "m-empty"}),
-     InboundMessage("zalo", "m-empty", "zalo", USER, "")),
+     InboundMessage("zalo", "m-empty", "zalo", USER, "", sent_at=AT)),
     ("user_send_image with a caption",
      user_event("user_send_image", attached("image", {"url": IMG, "thumbnail": THUMB}, "m-img", "câu 3")),
      InboundMessage("zalo", "m-img", "zalo", USER, "câu 3", kind="evidence",
-                    attachments=(Attachment("image", IMG, thumbnail=THUMB),))),
+                    attachments=(Attachment("image", IMG, thumbnail=THUMB),), sent_at=AT)),
     ("user_send_image without text",
      user_event("user_send_image", attached("image", {"url": IMG, "thumbnail": THUMB}, "m-img2")),
      InboundMessage("zalo", "m-img2", "zalo", USER, "", kind="evidence",
-                    attachments=(Attachment("image", IMG, thumbnail=THUMB),))),
+                    attachments=(Attachment("image", IMG, thumbnail=THUMB),), sent_at=AT)),
     ("user_send_file",
      user_event("user_send_file", attached("file", {"url": PDF, "name": "giay-khen.pdf",
                                                     "size": "102400", "type": "pdf"}, "m-file", "")),
      InboundMessage("zalo", "m-file", "zalo", USER, "", kind="evidence",
-                    attachments=(Attachment("file", PDF, name="giay-khen.pdf", size=102400),))),
+                    attachments=(Attachment("file", PDF, name="giay-khen.pdf", size=102400),),
+                    sent_at=AT)),
     ("user_send_sticker",
      user_event("user_send_sticker", attached("sticker", {"id": "bfe458bf64fa8da4d4eb",
                                                           "url": "https://zalo.test/sticker"}, "m-st")),
@@ -161,7 +164,7 @@ EVENTS = [
      media("m-gif", "", Attachment("gif", IMG, thumbnail=THUMB))),
     ("user_send_location (real logged payload)", LOCATION,
      InboundMessage("zalo", "b8de7d84fa1b3043690c", "zalo", "8309393969855402319",
-                    "Cơm Coffee New Sky", kind="media", attachments=(Attachment("location"),))),
+                    "Cơm Coffee New Sky", kind="media", attachments=(Attachment("location"),), sent_at=AT)),
     ("user_send_link",
      user_event("user_send_link", attached("link", {"url": "https://khuyenhoc.vn", "thumbnail": THUMB,
                                                     "description": "Hội Khuyến học", "title": "KH"},
@@ -175,16 +178,17 @@ EVENTS = [
                                                       "description": "video"}, "m-vi")),
      media("m-vi", "", Attachment("video", "https://zalo.test/v.mp4", thumbnail=THUMB))),
     ("follow", follow_event("follow"),
-     InboundMessage("zalo", f"follow:{STAMP}:{USER}", "zalo", USER, "", kind="follow")),
+     InboundMessage("zalo", f"follow:{STAMP}:{USER}", "zalo", USER, "", kind="follow", sent_at=AT)),
     ("unfollow", follow_event("unfollow"),
-     InboundMessage("zalo", f"unfollow:{STAMP}:{USER}", "zalo", USER, "", kind="unfollow")),
+     InboundMessage("zalo", f"unfollow:{STAMP}:{USER}", "zalo", USER, "", kind="unfollow", sent_at=AT)),
     ("user_submit_info",
      {"sender": {"id": USER}, "recipient": {"id": OA_ID}, "event_name": "user_submit_info",
       "app_id": APP_ID, "timestamp": "1540368141908",
       "info": {"name": "Name Example", "phone": "84912345678", "user_dob": "30/10/1999",
                "gender": "Nam", "full_address": {"user_city": "Thành phố Hồ Chí Minh"}}},
      InboundMessage("zalo", f"user_submit_info:1540368141908:{USER}", "zalo", USER, "",
-                    kind="profile", profile={"name": "Name Example", "phone": "84912345678"})),
+                    kind="profile", profile={"name": "Name Example", "phone": "84912345678"},
+                    sent_at=datetime(2018, 10, 24, 8, 2, 21, 908000, tzinfo=timezone.utc))),
     ("user_received_message",
      oa_event("user_received_message", {"msg_id": "63ecf43f0df7dba892e6"}),
      StatusReport("zalo", ("63ecf43f0df7dba892e6",), "delivered", AT)),
@@ -725,7 +729,9 @@ def post(client, body, first: str = APP_ID, secret: str = SECRET, sign: bool = T
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=escape).encode()
     if sign and isinstance(body, dict):
         headers["X-ZEvent-Signature"] = signature.sign(raw, str(body.get("timestamp", "")), first, secret)
-    return client.post("/webhooks/zalo", data=raw, content_type="application/json", headers=headers)
+    response = client.post("/webhooks/zalo", data=raw, content_type="application/json", headers=headers)
+    drain(client.application.extensions["cdht"])   # what a worker does after the ack
+    return response
 
 
 WELCOME = "Xin chào! Đây là trợ lý Công dân học tập"

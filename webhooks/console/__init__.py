@@ -44,7 +44,7 @@ def parse(body) -> InboundMessage:
     if not storable(text):
         raise BadRequest("'text' is not valid Unicode")
     return InboundMessage(provider=NAME, external_id=external_id, channel=channel,
-                          address=sender.strip(), text=text)
+                          address=sender.strip(), text=text.replace("\x00", ""))   # PostgreSQL: no NUL
 
 
 def configured(settings) -> bool:
@@ -62,7 +62,7 @@ def make_blueprint(host: Host, settings=None) -> Blueprint:
             return jsonify(error=str(exc)), 413
         except BadRequest as exc:
             return jsonify(error=str(exc)), 400
-        result = host.inbound(message)
+        result = host.answer(message)   # inline: the replies go back in this answer
         return jsonify(replies=[r.text for r in result.replies],
                        segments=[{"count": r.segments, "encoding": r.encoding}
                                  for r in result.replies],

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, request
 
 from ..contract import (Host, InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult,
                         StatusReport)
-from ..http import clean_id
+from ..http import clean_id, mask, short_text, since_epoch, whole_number
 
 NAME = "kannel"
 SMS_GATEWAY = True
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # Kannel's DLR types (bits of dlr-mask): what each means for our outbox row.
 DLR_STATUS = {1: "delivered", 2: "failed", 16: "failed"}   # 4 queued, 8 accepted: no news
 DLR_MASK = 1 | 2 | 8 | 16
+DLR_TYPES = (1, 2, 4, 8, 16)   # others are counted together: a counter per number would grow
 
 
 def configured(settings) -> bool:
@@ -42,36 +43,43 @@ def _args() -> dict[str, str]:
                                        keep_blank_values=True, encoding="latin-1")}
 
 
+def _utf8(raw: str) -> str:
+    """A query value (latin-1 code points = the URL's bytes) read as UTF-8."""
+    return raw.encode("latin-1", errors="replace").decode("utf-8", errors="replace")
+
+
 def mo_text(raw: str, charset: str) -> str:
-    """The SMS text from `text=%b` (given to us as latin-1 code points = bytes)."""
+    """The SMS text from `text=%b` (given to us as latin-1 code points = bytes), without
+    NUL (PostgreSQL refuses it) and valid Unicode: charset=unicode_escape or utf-7 can
+    make lone surrogates, which nothing can store."""
     data = raw.encode("latin-1", errors="replace")
     charset = (charset or "UTF-8").upper()
     if charset in ("UTF-16BE", "UTF-16", "UCS-2"):
-        return data.decode("utf-16-be", errors="replace")
-    try:
-        return data.decode(charset, errors="replace")
-    except (LookupError, UnicodeError):   # a charset Python does not know: read it as UTF-8
-        return data.decode("utf-8", errors="replace")
+        text = data.decode("utf-16-be", errors="replace")
+    else:
+        try:
+            text = data.decode(charset, errors="replace")
+        except (LookupError, ValueError):   # unknown ("X-FOO") or unusable ("UTF-8\0"): UTF-8
+            text = data.decode("utf-8", errors="replace")
+    return text.replace("\x00", "").encode("utf-8", errors="replace").decode("utf-8")
 
 
 def read_mo(args: dict[str, str]) -> InboundMessage:
-    sender, text = args.get("from", ""), mo_text(args.get("text", ""), args.get("charset", ""))
-    sender = sender.encode("latin-1").decode("utf-8", errors="replace").strip()
+    sender = _utf8(args.get("from", "")).strip()
+    text = mo_text(args.get("text", ""), args.get("charset", ""))
     if not clean_id(sender, 32):
         raise ValueError("'from' is missing or not a usable sender")
-    message_id, stamp = args.get("id", "").strip(), args.get("ts", "").strip()[:20]
+    message_id, stamp = args.get("id", "").strip(), args.get("ts", "").strip()
     if not clean_id(message_id):
         if not stamp:   # nothing to tell a retry from a new SMS: take it as new, never drop it
             message_id = f"no-id:{uuid.uuid4().hex}"
+            log.warning("Kannel MO from %s without id or ts: a retry of it would count twice",
+                        mask(sender))
         else:           # the same sender, time and text is the same SMS
-            digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
-            message_id = f"{sender}:{stamp}:{digest}"
-    return InboundMessage(NAME, message_id, "sms", sender, text.replace("\x00", ""))
-
-
-def _small_number(text: str) -> bool:
-    """ASCII digits that fit a database integer ("²" is a digit to str.isdigit)."""
-    return text.isascii() and text.isdigit() and int(text) < 2**63
+            # hashed, sender included: the key is logged and stored, a phone number must not be
+            same = "\n".join((sender, stamp, text)).encode("utf-8", errors="replace")
+            message_id = f"no-id:{hashlib.sha256(same).hexdigest()[:32]}"
+    return InboundMessage(NAME, message_id, "sms", sender, text, sent_at=since_epoch(stamp))
 
 
 def make_blueprint(host: Host, settings) -> Blueprint:
@@ -99,16 +107,17 @@ def make_blueprint(host: Host, settings) -> Blueprint:
     @bp.get("/webhooks/kannel/dlr")
     def dlr():
         args = _args()
-        outbox, status = args.get("outbox", ""), args.get("status", "")
-        if not (_small_number(outbox) and _small_number(status)):
+        outbox, status = whole_number(args.get("outbox")), whole_number(args.get("status"))
+        if outbox is None or status is None:
             return Response("'outbox' and 'status' must be numbers", status=400, mimetype="text/plain")
-        news = DLR_STATUS.get(int(status))
+        news = DLR_STATUS.get(status)
         if news:
-            reason = f"Kannel DLR {status}: {args.get('answer', '')}"[:200] if news == "failed" else None
-            host.status(StatusReport(NAME, (provider_id(int(outbox)),), news, reason=reason,
-                                     outbox_ids=(int(outbox),)))
+            answer = _utf8(args.get("answer", ""))
+            reason = short_text(f"Kannel DLR {status}: {answer}") if news == "failed" else None
+            host.status(StatusReport(NAME, (provider_id(outbox),), news, reason=reason,
+                                     outbox_ids=(outbox,)))
         else:
-            host.count(f"kannel.dlr.{status}")
+            host.count(f"kannel.dlr.{status if status in DLR_TYPES else 'other'}")
         return Response("ok", mimetype="text/plain")
 
     return bp

@@ -33,7 +33,7 @@ from flask import Blueprint, jsonify, request
 from ..contract import (Host, InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult,
                         StatusReport)
 from ..http import (BadEvent, BodyTooLarge, Ignored, clean_id, hand_over, json_or_none, read_body,
-                    storable)
+                    short_text, storable, whole_number)
 
 NAME = "smsgate"
 SMS_GATEWAY = True   # replies and bulk SMS may be routed here (CDHT_SMS_*_GATEWAY)
@@ -61,13 +61,14 @@ def check_signature(raw: bytes, signature: str | None, timestamp: str | None, ke
     if not signature or not timestamp or not key:
         return "missing X-Signature or X-Timestamp"
     timestamp = timestamp.strip()
-    if not (timestamp.isascii() and timestamp.isdigit()):
+    seconds = whole_number(timestamp, 10**12)   # 400 digits would overflow a float below
+    if seconds is None:
         return "X-Timestamp is not unix seconds"
     got = signature.strip().lower().encode("utf-8", "replace")   # any header, even non-ASCII
     # constant-time compare: the signature must not leak through timing
     if not hmac.compare_digest(sign(raw, timestamp, key).encode(), got):
         return "X-Signature does not match"
-    if abs(int(timestamp) - now) > WINDOW:
+    if abs(seconds - now) > WINDOW:
         return "X-Timestamp is more than 5 minutes from our clock (check the phone's clock)"
     return None
 
@@ -89,14 +90,13 @@ def _id(value, field: str, max_len: int = 128) -> str:
 
 
 def _at(value) -> datetime | None:
-    """The device's local time with its offset ("2024-06-22T15:46:11.000+07:00")."""
+    """The device's local time with its offset ("2024-06-22T15:46:11.000+07:00"), in UTC."""
     try:
         at = datetime.fromisoformat(value) if isinstance(value, str) else None
-        if at and at.tzinfo:
-            at.astimezone(timezone.utc)   # year 1 or 9999 with an offset overflows here
+        # year 1 or 9999 with an offset overflows in astimezone
+        return at.astimezone(timezone.utc) if at and at.tzinfo else None
     except (ValueError, OverflowError):
         return None
-    return at if at and at.tzinfo else None
 
 
 def read(body: dict) -> InboundMessage | StatusReport | Ignored:
@@ -114,20 +114,21 @@ def read(body: dict) -> InboundMessage | StatusReport | Ignored:
         status, stamp = STATUS[event]
         message_id = _id(payload.get("messageId"), "payload.messageId")
         ours = message_id.removeprefix("cdht-")   # the id we gave it: our outbox id
-        is_ours = ours != message_id and ours.isascii() and ours.isdigit() and int(ours) < 2**63
+        outbox_id = whole_number(ours) if ours != message_id else None
         return StatusReport(NAME, (message_id,), status, _at(payload.get(stamp)),
                             reason=failure_reason(body) if status == "failed" else None,
-                            outbox_ids=(int(ours),) if is_ours else ())
+                            outbox_ids=() if outbox_id is None else (outbox_id,))
     sender = payload.get("sender") or payload.get("phoneNumber")   # phoneNumber: deprecated
     sender = sender.strip() if isinstance(sender, str) else sender
     return InboundMessage(NAME, _id(body.get("id"), "id"), "sms", _id(sender, "payload.sender", 32),
-                          _text(payload.get("message"), "payload.message"))
+                          _text(payload.get("message"), "payload.message").replace("\x00", ""),
+                          sent_at=_at(payload.get("receivedAt")))
 
 
 def failure_reason(body: dict) -> str | None:
     payload = body.get("payload") if isinstance(body.get("payload"), dict) else {}
     reason = payload.get("reason")
-    return reason[:200] if isinstance(reason, str) and storable(reason) else None
+    return short_text(reason) if isinstance(reason, str) else None
 
 
 def make_blueprint(host: Host, settings) -> Blueprint:

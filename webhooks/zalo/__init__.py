@@ -13,10 +13,10 @@ import logging
 from flask import Blueprint, jsonify, request
 
 from ..contract import Host
-from ..http import BodyTooLarge, hand_over, json_or_none, read_body
+from ..http import BodyTooLarge, clean_id, hand_over, json_or_none, read_body, whole_number
 from .channel import ZaloChannel
 from .events import NAME, read
-from .signature import verify
+from .signature import timestamp_of, verify
 
 log = logging.getLogger(__name__)
 SIGNATURE_MODES = ("enforce", "log")
@@ -50,8 +50,9 @@ def make_blueprint(host: Host, settings) -> Blueprint:
         if not isinstance(body, dict):
             host.count("zalo.refused.not_json")
             return jsonify(error="body must be a JSON object"), 400
-        event = str(body.get("event_name") or "?")
-        stamp = str(body.get("timestamp") or request.headers.get("X-ZEvent-Timestamp") or "")
+        event = body.get("event_name")
+        event = event if isinstance(event, str) and clean_id(event, 64) else "?"   # for logs
+        stamp = timestamp_of(body, request.headers.get("X-ZEvent-Timestamp"))
         matched = verify(raw, request.headers.get("X-ZEvent-Signature"), stamp,
                          settings.zalo_app_id, settings.zalo_oa_id, settings.zalo_oa_secret)
         if matched is None:
@@ -65,8 +66,10 @@ def make_blueprint(host: Host, settings) -> Blueprint:
             if matched not in logged_variants:   # Zalo's sources disagree: say which it is
                 logged_variants.add(matched)
                 log.info("Zalo signatures match with the %s as first term", matched)
-        if request.headers.get("num_retry"):   # often dropped by proxies (an underscore)
-            log.info("Zalo %s event, retry %s", event, request.headers["num_retry"])
+        # num_retry is often dropped by proxies (an underscore); logged only as a number
+        retry = whole_number(request.headers.get("num_retry"))
+        if retry:
+            log.info("Zalo %s event, retry %s", event, retry)
         return hand_over(host, NAME, read, body)
 
     return bp

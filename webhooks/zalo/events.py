@@ -9,10 +9,8 @@
 Ids stay strings (they can be 19 digits).
 """
 
-from datetime import datetime, timezone
-
 from ..contract import Attachment, InboundMessage, StatusReport
-from ..http import BadEvent, Ignored, clean_id, storable
+from ..http import BadEvent, Ignored, clean_id, since_epoch, storable, whole_number
 
 NAME = "zalo"
 EVIDENCE = {"user_send_image": "image", "user_send_file": "file"}
@@ -47,31 +45,31 @@ def _dig(body: dict, *path: str):
     return value
 
 
-def dedup_key(body: dict) -> str:
+def dedup_key(body: dict, event: str, user: str) -> str:
     """`message.msg_id`, or (event, timestamp, user) for events without one."""
     msg_id = _dig(body, "message", "msg_id")
     if isinstance(msg_id, str) and msg_id:
-        return msg_id
-    user = _dig(body, "sender", "id") or _dig(body, "follower", "id") or ""
-    key = f"{body.get('event_name')}:{body.get('timestamp')}:{user}"
+        return _id(msg_id, "message.msg_id")
+    stamp = body.get("timestamp")
+    stamp = str(stamp) if isinstance(stamp, int) and not isinstance(stamp, bool) else stamp
+    key = f"{event}:{stamp}:{user}" if isinstance(stamp, str) else ""   # never str() a dict
     if not clean_id(key):
         raise BadEvent("'timestamp' or the user id is not usable")
     return key
 
 
 def _attachments(message: dict) -> tuple[Attachment, ...]:
+    items = message.get("attachments")
     found = []
-    for item in message.get("attachments") or []:
+    for item in items if isinstance(items, list) else ():
         if not isinstance(item, dict):
             continue
         payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
-        size = payload.get("size")
-        size = int(size) if isinstance(size, (int, str)) and str(size).isdigit() else None
         url, name, thumbnail = (_clean(payload.get(k)) for k in ("url", "name", "thumbnail"))
         found.append(Attachment(
             type=(_clean(item.get("type")) or "")[:16], url=url or "",
             name=name[:300] if name else None,
-            size=size if size is not None and size < 2**31 else None,   # an INTEGER column
+            size=whole_number(payload.get("size"), 2**31),   # an INTEGER column
             thumbnail=thumbnail))
     return tuple(found)
 
@@ -81,37 +79,32 @@ def _clean(value) -> str | None:
     return value if isinstance(value, str) and storable(value) and "\x00" not in value else None
 
 
-def _at(body: dict) -> datetime | None:
-    stamp = body.get("timestamp")
-    if isinstance(stamp, str) and stamp.isdigit():
-        return datetime.fromtimestamp(int(stamp) / 1000, tz=timezone.utc)
-    return None
-
-
 def read(body: dict):
     if not isinstance(body, dict):
         raise BadEvent("body must be a JSON object")
     event = _text(body.get("event_name"), "event_name")
     if event.startswith("oa_"):
         return Ignored("echo")            # our own messages, or a human agent's, coming back
+    sent_at = since_epoch(body.get("timestamp"), per_second=1000)
     if event in ("follow", "unfollow"):
         user = _id(_dig(body, "follower", "id"), "follower.id")
-        return InboundMessage(NAME, dedup_key(body), "zalo", user, "", kind=event)
+        return InboundMessage(NAME, dedup_key(body, event, user), "zalo", user, "", kind=event,
+                              sent_at=sent_at)
     if event in ("user_received_message", "user_seen_message"):
         message = body.get("message") if isinstance(body.get("message"), dict) else {}
         ids = message.get("msg_ids") if isinstance(message.get("msg_ids"), list) else []
-        ids = [i for i in ids if isinstance(i, str)] or (
-            [message["msg_id"]] if isinstance(message.get("msg_id"), str) else [])
+        ids = [i for i in ids if isinstance(i, str) and clean_id(i)] or [
+            i for i in [message.get("msg_id")] if isinstance(i, str) and clean_id(i)]
         if not ids:
-            raise BadEvent("'message.msg_id' or 'message.msg_ids' is missing")
+            raise BadEvent("'message.msg_id' or 'message.msg_ids' is missing or not usable")
         status = "delivered" if event == "user_received_message" else "seen"
-        return StatusReport(NAME, tuple(ids), status, _at(body))
+        return StatusReport(NAME, tuple(ids), status, sent_at)
     if event == "user_submit_info":
         user = _id(_dig(body, "sender", "id"), "sender.id")
         info = body.get("info") if isinstance(body.get("info"), dict) else {}
-        profile = {k: info[k] for k in ("name", "phone") if isinstance(info.get(k), str) and info[k]}
-        return InboundMessage(NAME, dedup_key(body), "zalo", user, "", kind="profile",
-                              profile=profile)
+        profile = {k: v for k in ("name", "phone") if (v := _clean(info.get(k)))}
+        return InboundMessage(NAME, dedup_key(body, event, user), "zalo", user, "",
+                              kind="profile", profile=profile, sent_at=sent_at)
     if event != "user_send_text" and event not in EVIDENCE and event not in UNREADABLE:
         return Ignored("unused_event")   # before any check: a wrong 4xx makes Zalo drop events
     user = _id(_dig(body, "sender", "id"), "sender.id")
@@ -119,12 +112,15 @@ def read(body: dict):
     if not isinstance(message, dict):
         raise BadEvent("'message' is missing or not an object")
     _id(message.get("msg_id"), "message.msg_id")
-    caption = message.get("text") if isinstance(message.get("text"), str) else ""
+    text = message.get("text")
+    if event != "user_send_text" and not isinstance(text, str):
+        text = None   # a caption is optional, and only ever a string
+    text = _text(text, "message.text", required=False).replace("\x00", "")   # PostgreSQL: no NUL
+    key = dedup_key(body, event, user)
     if event == "user_send_text":
-        return InboundMessage(NAME, dedup_key(body), "zalo", user,
-                              _text(message.get("text"), "message.text", required=False))
+        return InboundMessage(NAME, key, "zalo", user, text, sent_at=sent_at)
     attachments = _attachments(message)
     # An image or file without a link cannot be kept as proof: answer it like a sticker.
     kind = "evidence" if event in EVIDENCE and any(a.url for a in attachments) else "media"
-    return InboundMessage(NAME, dedup_key(body), "zalo", user, caption, kind=kind,
+    return InboundMessage(NAME, key, "zalo", user, text, kind=kind, sent_at=sent_at,
                           attachments=tuple(a for a in attachments if a.url or kind == "media"))

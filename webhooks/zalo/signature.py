@@ -9,6 +9,8 @@ tried and the one that matched is reported, to narrow it later.
 import hashlib
 import hmac
 
+from ..http import storable
+
 
 def expected_mac(first: str, raw: bytes, timestamp: str, oa_secret: str) -> str:
     return hashlib.sha256(first.encode() + raw + timestamp.encode() + oa_secret.encode()).hexdigest()
@@ -17,8 +19,8 @@ def expected_mac(first: str, raw: bytes, timestamp: str, oa_secret: str) -> str:
 def verify(raw: bytes, header: str | None, timestamp: str, app_id: str | None,
            oa_id: str | None, oa_secret: str) -> str | None:
     """"app_id" or "oa_id" (which first term matched), or None."""
-    if not header or not oa_secret:
-        return None
+    if not header or not oa_secret or not storable(timestamp):
+        return None   # JSON can carry a lone surrogate ("\udfff"): no timestamp Zalo signed
     got = header.strip()
     if got.lower().startswith("mac="):
         got = got[4:]
@@ -28,6 +30,16 @@ def verify(raw: bytes, header: str | None, timestamp: str, app_id: str | None,
         if first and hmac.compare_digest(expected_mac(first, raw, timestamp, oa_secret).encode(), got):
             return label
     return None
+
+
+def timestamp_of(body: dict, header: str | None) -> str:
+    """The signature's timestamp term: the body's `timestamp` as Zalo wrote it (a string,
+    or a JSON integer), else the X-ZEvent-Timestamp header. Any other JSON value (an object,
+    a float, true) is no timestamp of Zalo's, and its str() would only be guesswork."""
+    stamp = body.get("timestamp")
+    if isinstance(stamp, int) and not isinstance(stamp, bool):
+        stamp = str(stamp)   # json.loads refuses integers str() could not write back
+    return stamp if isinstance(stamp, str) and stamp else header or ""
 
 
 def sign(raw: bytes, timestamp: str, first: str, oa_secret: str) -> str:

@@ -1,0 +1,100 @@
+"""The webhook's half: take a provider's message safely and fast.
+
+`accept` cleans the message, normalises the sender, and stores it as a pending inbound
+event in one short transaction: one INSERT (on PostgreSQL with its NOTIFY in the same
+statement), no contact or citizen lock, no engine, no outbox. A provider's retry hits the
+unique (provider, external_id) and is acknowledged without a second row. The processor
+(queue.py) runs the conversation behind it.
+"""
+
+import logging
+import re
+from dataclasses import asdict, replace
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from flows.phone import to_e164
+from storage.models import InboundEvent
+from webhooks.contract import InboundMessage, InboundResult
+from webhooks.http import mask
+from webhooks.registry import SMS_GATEWAYS
+
+from .citizens import sms_phone
+
+log = logging.getLogger(__name__)
+NOTIFY_CHANNEL = "cdht_inbound"   # LISTENed to by workers in other processes
+
+# NUL and other control characters: PostgreSQL refuses NUL in text, and none of
+# them belongs in a name or an answer; lone surrogates cannot be stored at all.
+# Only the text is cleaned: ids and addresses are the provider's to get right.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def insert_for(session):
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+def clean(message: InboundMessage) -> InboundMessage:
+    text = _CONTROL.sub("", message.text).encode("utf-8", "replace").decode("utf-8")
+    return replace(message, text=text)
+
+
+def normalise_address(message: InboundMessage) -> str:
+    """SMS senders in E.164 (old eleven-digit numbers converted); a sender that is not a
+    Vietnamese phone number (a short code, a brand name) is kept as given (and, from a
+    real gateway, not answered)."""
+    if message.channel != "sms":
+        return message.address
+    phone = to_e164(message.address)
+    if phone is None:
+        log.warning("SMS sender %s via %s is not a usable phone number: not answered",
+                    mask(message.address), message.provider)
+    return phone or message.address
+
+
+def answerable(runtime, message: InboundMessage) -> bool:
+    """A short code, a brand name, an operator's robot writing through a real gateway is
+    never answered (it could cost money or start two robots talking), never a citizen."""
+    if message.provider in SMS_GATEWAYS and sms_phone(message.channel, message.address) is None:
+        runtime.host.count(f"{message.provider}.ignored.not_a_phone")
+        return False
+    return True
+
+
+def event_values(message: InboundMessage, now: datetime, status: str) -> dict:
+    return dict(provider=message.provider, external_id=message.external_id,
+                received_at=now, channel=message.channel, address=message.address,
+                text=message.text, kind=message.kind,
+                attachments=[asdict(a) for a in message.attachments] or None,
+                profile=dict(message.profile) or None, sent_at=message.sent_at,
+                status=status, attempts=0, next_attempt_at=now)
+
+
+def notify(session) -> None:
+    """Wake the workers of other processes when this transaction commits (PostgreSQL)."""
+    if session.bind.dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+
+
+def accept(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
+    """Store the message as a pending event; answer whether it was a repeat."""
+    now = now or datetime.now(timezone.utc)
+    message = clean(message)
+    message = replace(message, address=normalise_address(message))
+    if not answerable(runtime, message):
+        return InboundResult(duplicate=False)
+    with runtime.db.transaction() as session:
+        stmt = (insert_for(session)(InboundEvent).values(event_values(message, now, "pending"))
+                .on_conflict_do_nothing(index_elements=["provider", "external_id"])
+                .returning(InboundEvent.id))
+        if not runtime.db.is_sqlite:   # wake the workers of other processes, at commit
+            inserted = stmt.cte("inserted")
+            stmt = select(inserted.c.id, func.pg_notify(NOTIFY_CHANNEL, ""))
+        event_id = session.execute(stmt).scalar()
+    if event_id is None:
+        log.info("duplicate %s message %s ignored", message.provider, mask(message.external_id))
+        return InboundResult(duplicate=True)
+    runtime.inbound_waiting.set()   # this process's processor, if it runs one
+    return InboundResult(duplicate=False)

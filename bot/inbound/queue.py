@@ -1,0 +1,201 @@
+"""The processor's half: claim pending events and run them, in order per contact.
+
+A pass claims a batch and handles it in ONE transaction, each event inside its own
+savepoint: an event that raises is rolled back alone and its failure recorded, the
+others commit together, with their events marked processed in the same commit. So an
+event's effects and its "processed" mark are one atomic fact: a process killed mid-batch
+leaves every event of the batch pending, and the next pass does them again from scratch.
+
+Order per contact: only the oldest pending event of each (channel, address) can be
+claimed. On PostgreSQL several processors claim with `FOR UPDATE SKIP LOCKED`: a head
+another processor holds is skipped, and the contact's later events are not heads while it
+is pending, so they wait. On SQLite every write transaction holds the one writer lock
+(storage.db.WriterLock, across processes), so passes run one at a time.
+
+Failures: retried after BACKOFF, the contact's later events waiting behind; after
+`inbound_attempts` tries the event is parked as "failed" with its error, and the
+contact's next messages go on. `flask --app wsgi inbound retry` puts parked ones back.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.orm import aliased
+
+from storage.models import InboundEvent
+from webhooks.contract import Attachment, InboundMessage
+
+from .accept import notify
+from .pipeline import handle
+
+log = logging.getLogger(__name__)
+BACKOFF = (timedelta(seconds=2), timedelta(seconds=10), timedelta(seconds=60))
+BATCH = 32             # events claimed per pass
+BUDGET_SECONDS = 0.05  # a pass stops taking new events after this (SQLite: acks wait meanwhile)
+
+_COLUMNS = (InboundEvent.id, InboundEvent.provider, InboundEvent.external_id,
+            InboundEvent.channel, InboundEvent.address, InboundEvent.text, InboundEvent.kind,
+            InboundEvent.attachments, InboundEvent.profile, InboundEvent.sent_at,
+            InboundEvent.received_at, InboundEvent.attempts)
+
+
+@dataclass
+class Pass:
+    processed: int = 0
+    failed: int = 0            # tries that raised (retried later, or parked)
+    replies: int = 0
+    retry_at: datetime | None = None   # the earliest retry this pass scheduled
+
+    @property
+    def handled(self) -> int:
+        return self.processed + self.failed
+
+
+def claim(session, now: datetime, limit: int):
+    """The oldest due events that are the first pending one of their contact."""
+    earlier = aliased(InboundEvent)
+    ahead = exists().where(earlier.status == "pending", earlier.channel == InboundEvent.channel,
+                           earlier.address == InboundEvent.address, earlier.id < InboundEvent.id)
+    query = (select(*_COLUMNS)
+             .where(InboundEvent.status == "pending", InboundEvent.next_attempt_at <= now, ~ahead)
+             .order_by(InboundEvent.id).limit(limit))
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=InboundEvent)
+    return session.execute(query).all()
+
+
+def message_of(row) -> InboundMessage:
+    return InboundMessage(
+        provider=row.provider, external_id=row.external_id, channel=row.channel,
+        address=row.address, text=row.text or "", kind=row.kind or "text",
+        attachments=tuple(Attachment(**a) for a in row.attachments or ()),
+        profile=row.profile or {}, sent_at=row.sent_at)
+
+
+def failure(row, exc: Exception, now: datetime, max_attempts: int) -> dict:
+    """The event's new values after a try that raised."""
+    attempts = row.attempts + 1
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if attempts >= max_attempts:
+        log.error("inbound event %s parked as failed after %s tries: %s", row.id, attempts, error)
+        return dict(id=row.id, status="failed", attempts=attempts, error=error, next_attempt_at=now)
+    delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
+    log.warning("inbound event %s failed (try %s), again in %ss: %s", row.id, attempts,
+                int(delay.total_seconds()), error)
+    return dict(id=row.id, status="pending", attempts=attempts, error=error,
+                next_attempt_at=now + delay)
+
+
+def process_pending(runtime, now: datetime | None = None, limit: int = BATCH) -> Pass:
+    """One pass: claim up to `limit` events and handle them in one transaction."""
+    now = now or datetime.now(timezone.utc)
+    result = Pass()
+    max_attempts = runtime.settings.inbound_attempts
+    started = time.monotonic()
+    with runtime.db.transaction() as session:
+        done, failed = [], []
+        for row in claim(session, now, limit):
+            if done and time.monotonic() - started > BUDGET_SECONDS:
+                break   # unclaimed again at commit; the next pass takes them
+            try:
+                with session.begin_nested():
+                    contact_id, replies = handle(runtime, session, message_of(row), row.id,
+                                                 row.received_at)
+            except Exception as exc:   # a bug, or data the pipeline cannot take: this event only
+                log.debug("inbound event %s raised", row.id, exc_info=True)
+                failed.append(failure(row, exc, now, max_attempts))
+                continue
+            done.append(dict(id=row.id, status="processed", contact_id=contact_id,
+                             processed_at=datetime.now(timezone.utc), error=None))
+            result.replies += len(replies)
+        # ORM bulk UPDATE by primary key: one executemany for the batch
+        if done:
+            session.execute(update(InboundEvent), done)
+        if failed:
+            session.execute(update(InboundEvent), failed)
+    result.processed, result.failed = len(done), len(failed)
+    retries = [f["next_attempt_at"] for f in failed if f["status"] == "pending"]
+    result.retry_at = min(retries) if retries else None
+    if result.replies:
+        runtime.outbox_waiting.set()
+    return result
+
+
+def process_one_by_one(runtime, now: datetime | None = None) -> Pass:
+    """After a batch that could not commit (a deadlock, a lost connection, an error the
+    savepoint could not contain): the same events one per transaction, so a bad one is
+    found and counted instead of sinking its neighbours again."""
+    total = Pass()
+    for _ in range(BATCH):
+        try:
+            one = process_pending(runtime, now, limit=1)
+        except Exception as exc:
+            record_crash(runtime, exc, now or datetime.now(timezone.utc))
+            total.failed += 1
+            continue
+        if not one.handled:
+            break
+        total.processed += one.processed
+        total.failed += one.failed
+        total.replies += one.replies
+        total.retry_at = min(filter(None, (total.retry_at, one.retry_at)), default=None)
+    return total
+
+
+def record_crash(runtime, exc: Exception, now: datetime) -> None:
+    """A single event's transaction failed outside its savepoint: count the try."""
+    with runtime.db.transaction() as session:
+        rows = claim(session, now, 1)
+        if rows:
+            values = failure(rows[0], exc, now, runtime.settings.inbound_attempts)
+            session.execute(update(InboundEvent), [values])
+
+
+def drain(runtime, now: datetime | None = None) -> Pass:
+    """Process until nothing due is left (tests, `flask inbound process`)."""
+    total = Pass()
+    while True:
+        one = process_pending(runtime, now)
+        if not one.handled:
+            return total
+        total.processed += one.processed
+        total.failed += one.failed
+        total.replies += one.replies
+
+
+# --- what an operator sees and does -----------------------------------------------------------
+
+def stats(session, now: datetime) -> dict:
+    """Numbers for /healthz."""
+    pending = session.execute(select(func.count(), func.min(InboundEvent.id))
+                              .where(InboundEvent.status == "pending")).one()
+    oldest = session.scalar(select(InboundEvent.received_at).where(InboundEvent.id == pending[1])) \
+        if pending[1] is not None else None
+    failed = session.scalar(select(func.count()).select_from(InboundEvent)
+                            .where(InboundEvent.status == "failed"))
+    return {"inbound_pending": pending[0], "inbound_failed": failed,
+            "inbound_oldest_pending_s": round((now - oldest).total_seconds(), 3) if oldest else 0}
+
+
+def parked(session, limit: int = 1000) -> list[InboundEvent]:
+    return session.scalars(select(InboundEvent).where(InboundEvent.status == "failed")
+                           .order_by(InboundEvent.id).limit(limit)).all()
+
+
+def retry(runtime, ids: list[int] | None, now: datetime | None = None) -> int:
+    """Put parked events back in the queue (`ids` None: all of them); returns how many."""
+    now = now or datetime.now(timezone.utc)
+    where = [InboundEvent.status == "failed"]
+    if ids is not None:
+        where.append(InboundEvent.id.in_(ids))
+    with runtime.db.transaction() as session:
+        count = session.execute(update(InboundEvent).where(and_(*where)).values(
+            status="pending", attempts=0, next_attempt_at=now)).rowcount
+        if count:
+            notify(session)
+    if count:
+        runtime.inbound_waiting.set()
+    return count
