@@ -14,7 +14,7 @@ from .config import ROOT, Settings
 from .runtime import Runtime
 from .inbound.queue import stats as inbound_stats
 from .outbox import queued as outbox_queued
-from .workers import Workers
+from .embedded import EmbeddedWorker
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         if provider.configured(settings):
             app.register_blueprint(provider.make_blueprint(runtime.host, settings))
 
-    workers = Workers(runtime)
+    workers = EmbeddedWorker(settings)
     app.extensions["cdht.workers"] = workers
     if settings.workers_embedded:
         @app.before_request

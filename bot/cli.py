@@ -1,7 +1,6 @@
 """Command-line operations: `flask --app wsgi <command>`."""
 
 import json
-import os
 import signal
 import sys
 import threading
@@ -25,7 +24,7 @@ from .inbound.queue import parked, retry
 from .outbox import dispatch_due
 from .seed import seed_demo
 from .tokens import TokenError
-from .workers import Workers
+from .workers import run_worker
 
 
 def _runtime():
@@ -50,18 +49,12 @@ def outbox_dispatch():
 @with_appcontext
 def worker():
     """Process inbound messages and send the outbox until stopped (SIGTERM or Ctrl-C).
-    Several may run on PostgreSQL; on SQLite the web process usually runs them itself
-    (CDHT_EMBEDDED_WORKERS, docs/operations.md)."""
-    rt = _runtime()
-    workers = Workers(rt)
+    Several may run on PostgreSQL; on SQLite one is active and the others wait, and the
+    web process usually runs it itself (CDHT_EMBEDDED_WORKERS, docs/operations.md)."""
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
-    workers.ensure_started()
-    click.echo(f"worker {os.getpid()}: inbound processor and outbox dispatcher running")
-    stopped.wait()
-    click.echo("stopping: the batch in hand is finished or rolled back, nothing is lost")
-    workers.stop()
+    run_worker(_runtime(), stopped, say=click.echo)
 
 
 @inbound_group.command("process")

@@ -18,9 +18,14 @@ def latest_assessment(session, citizen_id: int) -> Assessment | None:
                            .order_by(Assessment.period.desc()).limit(1)).first()
 
 
-def load_state(session, citizen: Citizen) -> tuple[State, ConversationSession, Assessment | None]:
-    convo = session.scalars(select(ConversationSession)
-                            .where(ConversationSession.citizen_id == citizen.id)).first()
+def load_state(session, citizen: Citizen, rows=None
+               ) -> tuple[State, ConversationSession, Assessment | None]:
+    """The citizen's State; `rows`: their (conversation, latest assessment) when the
+    caller loaded them already (bot/inbound/prefetch.py)."""
+    convo, latest = rows if rows is not None else (
+        session.scalars(select(ConversationSession)
+                        .where(ConversationSession.citizen_id == citizen.id)).first(),
+        latest_assessment(session, citizen.id))
     if convo is None:
         convo = ConversationSession(citizen_id=citizen.id, position={},
                                     updated_at=citizen.created_at)
@@ -32,7 +37,7 @@ def load_state(session, citizen: Citizen) -> tuple[State, ConversationSession, A
         phone_verified=citizen.phone_verified, consent=citizen.consent,
         opted_out=citizen.opted_out, registered=citizen.registered_at is not None)
     view = None
-    row = latest_assessment(session, citizen.id)
+    row = latest
     if row is not None:
         view = AssessmentView(
             criteria_set=row.criteria_set, version=row.criteria_version, group=row.target_group,

@@ -16,6 +16,7 @@ from storage.models import Assessment
 from webhooks.registry import PROVIDERS
 
 from .config import ConfigError, Settings
+from .doorbell import Doorbell
 from .units.directory import load_directory
 
 
@@ -63,7 +64,7 @@ class Runtime:
             if chosen and chosen not in self.channels:
                 raise ConfigError(f"CDHT_{name.upper()}={chosen} but that gateway is not configured")
         self.outbox_waiting = threading.Event()   # set after a commit that queued messages
-        self.inbound_waiting = threading.Event()  # set after a commit that queued an event
+        self.doorbell = Doorbell(settings.database_url)   # rung after a commit that stored an event
         self._script: Script | None = None
         self._lock = threading.Lock()
 

@@ -1,21 +1,22 @@
-"""The background work, as threads: the inbound processor, the outbox dispatcher (which
-also keeps the Zalo token fresh) and, on PostgreSQL, a listener that wakes the processor
-when another process queues an event.
+"""The worker: the inbound processor, the outbox dispatcher (which also keeps the Zalo
+token fresh) and a thread that wakes the processor when another process stores an event
+(PostgreSQL: LISTEN; SQLite: the doorbell socket, bot/doorbell.py).
 
-They run in `flask --app wsgi worker` (one or several processes on PostgreSQL), or in
-the web process with CDHT_EMBEDDED_WORKERS=1 (the default on SQLite), started by its
-first request. Never at import or by another CLI command.
-
-Waking: an acknowledgement in this process sets `runtime.inbound_waiting`; one in
-another process reaches us through PostgreSQL's NOTIFY (bot/inbound/accept.py). A
-CDHT_INBOUND_POLL poll is the safety net. On SQLite a separate worker process has no
-NOTIFY and relies on that poll: run the workers embedded there (docs/operations.md).
+`run_worker` is the body of a worker process: `flask --app wsgi worker`, or the child
+the web process starts with CDHT_EMBEDDED_WORKERS=1 (bot/embedded.py). Several may run
+on PostgreSQL. On SQLite exactly one is active: the others wait on a lock file beside
+the database and take over when it goes. Nothing here starts at import.
 """
 
+import fcntl
 import logging
+import os
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
+
+from sqlalchemy.engine import make_url
 
 from .inbound.accept import NOTIFY_CHANNEL
 from .inbound.queue import process_one_by_one, process_pending
@@ -29,29 +30,28 @@ log = logging.getLogger(__name__)
 
 
 class Workers:
+    """The worker's threads, in this process."""
+
     def __init__(self, runtime):
         self.runtime = runtime
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
 
-    def ensure_started(self) -> None:
-        if self.threads:
-            return
-        with self._lock:
-            if self.threads:
-                return
-            loops = [("cdht-inbound", self._process), ("cdht-dispatcher", self._dispatch)]
-            if not self.runtime.db.is_sqlite:
-                loops.append(("cdht-listener", self._listen))
-            for name, target in loops:
-                thread = threading.Thread(target=target, name=name, daemon=True)
-                thread.start()
-                self.threads.append(thread)
+    def start(self) -> None:
+        loops = [("cdht-inbound", self._process), ("cdht-dispatcher", self._dispatch)]
+        if self.runtime.db.is_sqlite:
+            loops.append(("cdht-doorbell", lambda: self.runtime.doorbell.answer(self.stopping)))
+        else:
+            loops.append(("cdht-listener", self._listen))
+        for name, target in loops:
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self.threads.append(thread)
 
     def _process(self) -> None:
-        waiting, poll = self.runtime.inbound_waiting, self.runtime.settings.inbound_poll
+        waiting, poll = self.runtime.doorbell.event, self.runtime.settings.inbound_poll
         while not self.stopping.is_set():
+            waiting.clear()   # before looking: a ring from now on means look again
             retry_at = None
             try:
                 while not self.stopping.is_set():
@@ -71,12 +71,12 @@ class Workers:
                 until = (retry_at - datetime.now(timezone.utc)).total_seconds()
                 seconds = max(0.05, min(poll, until))
             waiting.wait(seconds)
-            waiting.clear()
 
     def _dispatch(self) -> None:
         interval = self.runtime.settings.dispatch_interval
         next_token_check = 0.0
         while not self.stopping.is_set():
+            self.runtime.outbox_waiting.clear()
             try:
                 if time.monotonic() >= next_token_check:
                     keep_fresh(self.runtime)
@@ -86,10 +86,9 @@ class Workers:
             except Exception:
                 log.exception("dispatcher pass failed; trying again in %ss", interval)
             self.runtime.outbox_waiting.wait(interval)
-            self.runtime.outbox_waiting.clear()
 
     def _listen(self) -> None:
-        """LISTEN for events queued by other processes; reconnect when the link drops."""
+        """LISTEN for events stored by other processes; reconnect when the link drops."""
         import psycopg
         url = self.runtime.db.engine.url.set(drivername="postgresql")
         conninfo = url.render_as_string(hide_password=False)
@@ -97,10 +96,10 @@ class Workers:
             try:
                 with psycopg.connect(conninfo, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                    self.runtime.inbound_waiting.set()   # whatever came while we were away
+                    self.runtime.doorbell.event.set()   # whatever came while we were away
                     while not self.stopping.is_set():
                         for _ in conn.notifies(timeout=1.0):
-                            self.runtime.inbound_waiting.set()
+                            self.runtime.doorbell.event.set()
             except psycopg.Error as exc:
                 log.warning("LISTEN %s lost (%s); again in %ss", NOTIFY_CHANNEL,
                             type(exc).__name__, LISTEN_RECONNECT_SECONDS)
@@ -109,6 +108,44 @@ class Workers:
     def stop(self) -> None:
         self.stopping.set()
         self.runtime.outbox_waiting.set()
-        self.runtime.inbound_waiting.set()
+        self.runtime.doorbell.event.set()
         for thread in self.threads:
-            thread.join(timeout=5)
+            thread.join(timeout=10)
+
+
+@contextmanager
+def active_worker(runtime, stopped: threading.Event, say):
+    """On SQLite: wait until this is the one active worker (a lock file beside the
+    database; the kernel releases it when a worker dies). Elsewhere: at once."""
+    database = make_url(runtime.settings.database_url).database
+    if not runtime.db.is_sqlite or database in (None, "", ":memory:"):
+        yield True
+        return
+    fd = os.open(f"{database}-worker.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        waited = False
+        while not stopped.is_set():
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited:
+                    say("another worker is active on this SQLite database; waiting to take over")
+                    waited = True
+                stopped.wait(0.5)
+        yield not stopped.is_set()
+    finally:
+        os.close(fd)   # releases the lock
+
+
+def run_worker(runtime, stopped: threading.Event, say=log.info) -> None:
+    """A worker process's life: become active, run the threads until `stopped`."""
+    with active_worker(runtime, stopped, say) as active:
+        if not active:
+            return
+        workers = Workers(runtime)
+        workers.start()
+        say(f"worker {os.getpid()}: inbound processor and outbox dispatcher running")
+        stopped.wait()
+        say("stopping: the batch in hand is finished or rolled back, nothing is lost")
+        workers.stop()

@@ -77,6 +77,20 @@ class Database:
             self._open.transaction = False
 
     @contextmanager
+    def connection(self):
+        """A transaction on a bare Core connection, no ORM session: for the one prepared
+        statement of a webhook acknowledgement, where a session's bookkeeping would cost
+        more than the statement. Same writer rules as `transaction`."""
+        if getattr(self._open, "transaction", False):
+            raise RuntimeError("a transaction is already open in this thread")
+        self._open.transaction = True
+        try:
+            with self._writer, self.engine.begin() as conn:
+                yield conn
+        finally:
+            self._open.transaction = False
+
+    @contextmanager
     def read(self):
         """A read-only unit of work. On SQLite it does not take the write lock, so an
         export piped into `less` never holds up the webhooks."""

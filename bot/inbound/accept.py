@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flows.phone import to_e164
@@ -78,6 +78,24 @@ def notify(session) -> None:
         session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
+def _insert_statement(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect: the values
+    come as parameters, so the compiled form is reused for every message."""
+    table = InboundEvent.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    names = event_values(InboundMessage("", "", "", "", ""), datetime.now(timezone.utc), "")
+    stmt = (insert(table).values({name: bindparam(name) for name in names})
+            .on_conflict_do_nothing(index_elements=["provider", "external_id"])
+            .returning(table.c.id))
+    if dialect == "postgresql":   # wake the workers of other processes, at commit
+        inserted = stmt.cte("inserted")
+        stmt = select(inserted.c.id, func.pg_notify(NOTIFY_CHANNEL, ""))
+    return stmt
+
+
+_STATEMENTS = {name: _insert_statement(name) for name in ("sqlite", "postgresql")}
+
+
 def accept(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
     """Store the message as a pending event; answer whether it was a repeat."""
     now = now or datetime.now(timezone.utc)
@@ -85,16 +103,11 @@ def accept(runtime, message: InboundMessage, now: datetime | None = None) -> Inb
     message = replace(message, address=normalise_address(message))
     if not answerable(runtime, message):
         return InboundResult(duplicate=False)
-    with runtime.db.transaction() as session:
-        stmt = (insert_for(session)(InboundEvent).values(event_values(message, now, "pending"))
-                .on_conflict_do_nothing(index_elements=["provider", "external_id"])
-                .returning(InboundEvent.id))
-        if not runtime.db.is_sqlite:   # wake the workers of other processes, at commit
-            inserted = stmt.cte("inserted")
-            stmt = select(inserted.c.id, func.pg_notify(NOTIFY_CHANNEL, ""))
-        event_id = session.execute(stmt).scalar()
+    with runtime.db.connection() as conn:
+        event_id = conn.execute(_STATEMENTS[conn.dialect.name],
+                                event_values(message, now, "pending")).scalar()
     if event_id is None:
         log.info("duplicate %s message %s ignored", message.provider, mask(message.external_id))
         return InboundResult(duplicate=True)
-    runtime.inbound_waiting.set()   # this process's processor, if it runs one
+    runtime.doorbell.ring()   # PostgreSQL's workers heard the NOTIFY at commit
     return InboundResult(duplicate=False)

@@ -21,7 +21,7 @@ def sms_phone(channel: str, address: str) -> str | None:
     return address if channel == "sms" and to_e164(address) == address else None
 
 
-def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool]:
+def citizen_for(session, contact: Contact, now: datetime, cache=None) -> tuple[Citizen, bool]:
     """The contact's citizen; a new SMS number joins the citizen registered with it."""
     if contact.citizen is not None:
         return contact.citizen, False
@@ -39,6 +39,8 @@ def citizen_for(session, contact: Contact, now: datetime) -> tuple[Citizen, bool
     session.add(citizen)
     contact.citizen = citizen
     session.flush()
+    if cache is not None:
+        cache.new_citizen(citizen)
     return citizen, False
 
 

@@ -28,12 +28,16 @@ from webhooks.registry import PROVIDERS, SMS_GATEWAYS
 from ..conversation import Effects, load_state
 from .accept import answerable, clean, event_values, insert_for, normalise_address
 from .citizens import citizen_for, join, phone_owner, sms_phone
+from .prefetch import Prefetched
 
 log = logging.getLogger(__name__)
 REPLY_PRIORITY = 10
 
 
-def lock_contact(session, channel: str, address: str, now: datetime) -> Contact:
+def lock_contact(session, channel: str, address: str, now: datetime, cache=None) -> Contact:
+    found = cache.contact(channel, address) if cache else None
+    if found is not None:   # created and locked with the batch's others
+        return found
     session.execute(insert_for(session)(Contact)
                     .values(channel=channel, address=address, created_at=now)
                     .on_conflict_do_nothing(index_elements=["channel", "address"]))
@@ -86,20 +90,26 @@ def stop_contact(session, contact: Contact, status: str, now: datetime) -> None:
                     .values(status="cancelled", error=f"contact {status}", updated_at=now))
 
 
-def handle(runtime, session, message: InboundMessage, event_id: int,
-           now: datetime) -> tuple[int, list[Reply]]:
+def handle(runtime, session, message: InboundMessage, event_id: int, now: datetime,
+           cache: Prefetched | None = None) -> tuple[int, list[Reply]]:
     """Run one message (its address already normalised) through the bot; `now` is when it
-    arrived. Returns the contact's id and the replies queued."""
-    contact = lock_contact(session, message.channel, message.address, now)
+    arrived; `cache`: the batch's bulk-loaded rows. Returns the contact's id and the
+    replies queued."""
+    contact = lock_contact(session, message.channel, message.address, now, cache)
     if message.kind == "unfollow":
         stop_contact(session, contact, "unfollowed", now)
         return contact.id, []
     contact.last_inbound_at, contact.status = now, "active"
-    citizen, linked = citizen_for(session, contact, now)
-    # A citizen may write on two channels at once: lock their row too, and re-read it
-    # (another channel's message may have changed it while we waited).
-    session.refresh(citizen, with_for_update=True)
-    state, convo, assessment = load_state(session, citizen)
+    citizen, linked = citizen_for(session, contact, now, cache)
+    rows = None
+    if cache is not None and cache.locked(citizen):
+        rows = cache.state_rows(citizen)
+        cache.forget(citizen.id)   # this citizen's next event in the batch reads afresh
+    else:
+        # A citizen may write on two channels at once: lock their row too, and re-read it
+        # (another channel's message may have changed it while we waited).
+        session.refresh(citizen, with_for_update=True)
+    state, convo, assessment = load_state(session, citizen, rows)
     inbound = Inbound(message.text, message.channel, phone=sms_phone(message.channel, message.address),
                       kind=message.kind, shared=message.profile)
     script = runtime.script()

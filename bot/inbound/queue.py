@@ -28,7 +28,8 @@ from sqlalchemy.orm import aliased
 from storage.models import InboundEvent
 from webhooks.contract import Attachment, InboundMessage
 
-from .accept import notify
+from .accept import insert_for, notify
+from .prefetch import prefetch
 from .pipeline import handle
 
 log = logging.getLogger(__name__)
@@ -97,16 +98,20 @@ def process_pending(runtime, now: datetime | None = None, limit: int = BATCH) ->
     started = time.monotonic()
     with runtime.db.transaction() as session:
         done, failed = [], []
-        for row in claim(session, now, limit):
+        rows = claim(session, now, limit)
+        cache = prefetch(session, {(r.channel, r.address): r.received_at for r in reversed(rows)},
+                         insert_for)
+        for row in rows:
             if done and time.monotonic() - started > BUDGET_SECONDS:
                 break   # unclaimed again at commit; the next pass takes them
             try:
                 with session.begin_nested():
                     contact_id, replies = handle(runtime, session, message_of(row), row.id,
-                                                 row.received_at)
+                                                 row.received_at, cache)
             except Exception as exc:   # a bug, or data the pipeline cannot take: this event only
                 log.debug("inbound event %s raised", row.id, exc_info=True)
                 failed.append(failure(row, exc, now, max_attempts))
+                cache = None           # what it loaded may have been rolled back with it
                 continue
             done.append(dict(id=row.id, status="processed", contact_id=contact_id,
                              processed_at=datetime.now(timezone.utc), error=None))
@@ -197,5 +202,5 @@ def retry(runtime, ids: list[int] | None, now: datetime | None = None) -> int:
         if count:
             notify(session)
     if count:
-        runtime.inbound_waiting.set()
+        runtime.doorbell.ring()
     return count

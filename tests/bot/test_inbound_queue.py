@@ -111,7 +111,8 @@ def test_one_bad_event_in_a_batch_neither_undoes_nor_repeats_the_others(runtime,
         accept(runtime, zalo(user, text), NOW)
     done = process_pending(runtime)
     assert (done.processed, done.failed) == (2, 1)
-    assert count(runtime, Contact) == 2 and count(runtime, Outbox) == 4   # the poison left nothing
+    # the poison left no citizen and no reply (its contact row, made with the batch's, stays)
+    assert count(runtime, Citizen) == 2 and count(runtime, Outbox) == 4
     [bad] = [e for e in events(runtime) if e.status == "pending"]
     assert (bad.attempts, bad.error) == (1, "ValueError: a bug this message finds")
     monkeypatch.setattr(bot.inbound.pipeline, "step", real_step)   # the bug is fixed
@@ -217,20 +218,45 @@ def wait_for(check, seconds: float = 20.0) -> bool:
     return False
 
 
-def test_embedded_workers_answer_without_a_separate_process(make_app):
-    app = make_app(embedded_workers=True)
+def test_embedded_workers_answer_without_a_separate_command(make_app):
+    app = make_app(embedded_workers=True, inbound_poll=60.0)
     runtime = app.extensions["cdht"]
-    app.test_client().get("/healthz")                 # the first request starts the threads
+    app.test_client().get("/healthz")                 # the first request starts the worker
     accept(runtime, zalo("u-30", "xin chao", provider="console"), datetime.now(timezone.utc))
     assert wait_for(lambda: count(runtime, Outbox, Outbox.status == "sent") == 2)
+    child = app.extensions["cdht.workers"].child
+    app.extensions["cdht.workers"].stop()
+    assert child.returncode == 0
+
+
+def test_on_sqlite_one_worker_is_active_and_the_next_takes_over(runtime, clean_db):
+    if not runtime.db.is_sqlite:
+        pytest.skip("several workers run side by side on PostgreSQL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDHT_")}
+    env.update(DATABASE_URL=clean_db, CDHT_CONSOLE="1", CDHT_INBOUND_POLL="60")
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    second = None
+    try:
+        assert "running" in first.stdout.readline()
+        second = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        assert "waiting to take over" in second.stdout.readline()
+        first.kill()                                   # the active one dies
+        assert "running" in second.stdout.readline()
+        accept(runtime, zalo("u-32", "xin chao", provider="console"), datetime.now(timezone.utc))
+        assert wait_for(lambda: count(runtime, Outbox, Outbox.status == "sent") == 2, 10)
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(30)
 
 
 def test_the_worker_command_is_woken_and_stops_on_sigterm(runtime, clean_db):
-    """On PostgreSQL the poll is set far away: only NOTIFY can wake the worker in time.
-    SQLite has no NOTIFY across processes; there the worker polls (docs/operations.md)."""
+    """The poll is set far away: only the wake-up (PostgreSQL: NOTIFY; SQLite: the
+    doorbell socket) can bring the worker to the message in time."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDHT_")}
-    env.update(DATABASE_URL=clean_db, CDHT_CONSOLE="1",
-               CDHT_INBOUND_POLL="0.2" if runtime.db.is_sqlite else "60")
+    env.update(DATABASE_URL=clean_db, CDHT_CONSOLE="1", CDHT_INBOUND_POLL="60")
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, request
 
 from ..contract import (Host, InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult,
                         StatusReport)
-from ..http import clean_id, mask, short_text, since_epoch, whole_number
+from ..http import Ignored, clean_id, mask, short_text, since_epoch, whole_number
 
 NAME = "kannel"
 SMS_GATEWAY = True
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # Kannel's DLR types (bits of dlr-mask): what each means for our outbox row.
 DLR_STATUS = {1: "delivered", 2: "failed", 16: "failed"}   # 4 queued, 8 accepted: no news
 DLR_MASK = 1 | 2 | 8 | 16
-DLR_TYPES = (1, 2, 4, 8, 16)   # others are counted together: a counter per number would grow
+DLR_TYPES = (1, 2, 4, 8, 16)
 
 
 def configured(settings) -> bool:
@@ -82,6 +82,21 @@ def read_mo(args: dict[str, str]) -> InboundMessage:
     return InboundMessage(NAME, message_id, "sms", sender, text, sent_at=since_epoch(stamp))
 
 
+def read_dlr(args: dict[str, str]) -> StatusReport | Ignored:
+    """A delivery report (the dlr-url we gave Kannel) as news on our outbox row; for the
+    types that carry none (4 queued, 8 accepted) Ignored(type), counted as kannel.dlr.<type>;
+    ValueError when `outbox` or `status` is not a number."""
+    outbox, status = whole_number(args.get("outbox")), whole_number(args.get("status"))
+    if outbox is None or status is None:
+        raise ValueError("'outbox' and 'status' must be numbers")
+    news = DLR_STATUS.get(status)
+    if news is None:   # a counter per number would grow without end
+        return Ignored(str(status) if status in DLR_TYPES else "other")
+    answer = _utf8(args.get("answer", ""))
+    reason = short_text(f"Kannel DLR {status}: {answer}") if news == "failed" else None
+    return StatusReport(NAME, (provider_id(outbox),), news, reason=reason, outbox_ids=(outbox,))
+
+
 def make_blueprint(host: Host, settings) -> Blueprint:
     bp = Blueprint(NAME, __name__)
     secret = settings.kannel_mo_secret.encode()
@@ -106,18 +121,14 @@ def make_blueprint(host: Host, settings) -> Blueprint:
 
     @bp.get("/webhooks/kannel/dlr")
     def dlr():
-        args = _args()
-        outbox, status = whole_number(args.get("outbox")), whole_number(args.get("status"))
-        if outbox is None or status is None:
-            return Response("'outbox' and 'status' must be numbers", status=400, mimetype="text/plain")
-        news = DLR_STATUS.get(status)
-        if news:
-            answer = _utf8(args.get("answer", ""))
-            reason = short_text(f"Kannel DLR {status}: {answer}") if news == "failed" else None
-            host.status(StatusReport(NAME, (provider_id(outbox),), news, reason=reason,
-                                     outbox_ids=(outbox,)))
+        try:
+            report = read_dlr(_args())
+        except ValueError as exc:
+            return Response(str(exc), status=400, mimetype="text/plain")
+        if isinstance(report, Ignored):
+            host.count(f"kannel.dlr.{report.reason}")
         else:
-            host.count(f"kannel.dlr.{status if status in DLR_TYPES else 'other'}")
+            host.status(report)
         return Response("ok", mimetype="text/plain")
 
     return bp

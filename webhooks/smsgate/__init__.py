@@ -61,7 +61,7 @@ def check_signature(raw: bytes, signature: str | None, timestamp: str | None, ke
     if not signature or not timestamp or not key:
         return "missing X-Signature or X-Timestamp"
     timestamp = timestamp.strip()
-    seconds = whole_number(timestamp, 10**12)   # 400 digits would overflow a float below
+    seconds = whole_number(timestamp)   # bounded: 400 digits would overflow a float below
     if seconds is None:
         return "X-Timestamp is not unix seconds"
     got = signature.strip().lower().encode("utf-8", "replace")   # any header, even non-ASCII
