@@ -84,6 +84,7 @@ def show(label: str, result: dict) -> None:
 
 class StubZalo(BaseHTTPRequestHandler):
     """Zalo's CS message endpoint answering at once, as the dispatcher's counterpart."""
+    protocol_version = "HTTP/1.1"
     sent = 0
 
     def do_POST(self):
@@ -91,7 +92,7 @@ class StubZalo(BaseHTTPRequestHandler):
         StubZalo.sent += 1
         body = json.dumps({"error": 0, "message": "Success",
                            "data": {"message_id": f"stub{StubZalo.sent}", "user_id": "x"}}).encode()
-        self.send_response(200)
+        self.send_response(200)   # HTTP/1.1 below: the dispatcher's connection is kept, as Zalo keeps it
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -160,8 +160,10 @@ def cpu_snapshot(master: int, url: str, others: tuple[int, ...] = ()) -> dict:
     database = make_url(url).database if not url.startswith("sqlite") else None
     backends = processes(lambda _s, cmd: cmd.startswith("postgres:") and f" {database} " in cmd) \
         if database else []
-    return {"gunicorn": cpu_by_pid(processes(lambda status, _c: f"\nPPid:\t{master}\n" in status)),
-            "worker": cpu_by_pid(others), "postgres": cpu_by_pid(backends),
+    web = processes(lambda status, _c: f"\nPPid:\t{master}\n" in status)
+    embedded = processes(lambda status, _c: any(f"\nPPid:\t{pid}\n" in status for pid in web))
+    return {"gunicorn": cpu_by_pid(web), "worker": cpu_by_pid((*others, *embedded)),
+            "postgres": cpu_by_pid(backends),
             "client": time.process_time(), "machine": machine_busy_seconds()}
 
 
@@ -172,7 +174,7 @@ def cpu_report(before: dict, after: dict, elapsed: float) -> str:
     other = spent["machine"] - sum(spent[k] for k in ("gunicorn", "worker", "postgres", "client"))
     each = " + ".join(f"{after['gunicorn'][pid] - before['gunicorn'].get(pid, 0):.1f}"
                       for pid in sorted(after["gunicorn"]))
-    worker = f"flask worker {spent['worker']:.1f} s, " if after["worker"] else ""
+    worker = f"worker process {spent['worker']:.1f} s, " if after["worker"] else ""
     return (f"CPU: gunicorn workers {spent['gunicorn']:.1f} s ({each}), {worker}PostgreSQL "
             f"backends {spent['postgres']:.1f} s, the bench process {spent['client']:.1f} s, "
             f"everything else (wrk…) {other:.1f} s; machine busy {spent['machine']:.1f} s of "

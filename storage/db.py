@@ -7,8 +7,6 @@ IMMEDIATE so two messages for one contact are serialised before either reads
 PostgreSQL: ordinary transactions; callers lock rows with SELECT … FOR UPDATE.
 """
 
-import fcntl
-import os
 import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -16,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from .locks import WriterLock
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -56,7 +56,7 @@ class Database:
         # SQLite has one writer. Writers queue on this lock instead of in SQLite's busy
         # handler, which sleeps and retries, so a waiting writer can lose to newcomers
         # for seconds (measured: 2–3 s tails under 4 threads).
-        self._writer = WriterLock(make_url(url).database) if self.is_sqlite else nullcontext()
+        self._writer = WriterLock(make_url(url).database) if self.is_sqlite else None
         self._open = threading.local()
 
     @property
@@ -71,7 +71,7 @@ class Database:
             raise RuntimeError("a transaction is already open in this thread")
         self._open.transaction = True
         try:
-            with self._writer, self.sessions() as session, session.begin():
+            with self._write_lock(urgent=False), self.sessions() as session, session.begin():
                 yield session
         finally:
             self._open.transaction = False
@@ -80,12 +80,13 @@ class Database:
     def connection(self):
         """A transaction on a bare Core connection, no ORM session: for the one prepared
         statement of a webhook acknowledgement, where a session's bookkeeping would cost
-        more than the statement. Same writer rules as `transaction`."""
+        more than the statement. On SQLite it goes before every `transaction` waiting
+        for the writer lock (storage/locks.py): acknowledging never waits for processing."""
         if getattr(self._open, "transaction", False):
             raise RuntimeError("a transaction is already open in this thread")
         self._open.transaction = True
         try:
-            with self._writer, self.engine.begin() as conn:
+            with self._write_lock(urgent=True), self.engine.begin() as conn:
                 yield conn
         finally:
             self._open.transaction = False
@@ -99,41 +100,15 @@ class Database:
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                 yield session
 
+    def _write_lock(self, urgent: bool):
+        return self._writer.hold(urgent) if self._writer else nullcontext()
+
+    def urgent_waiting(self) -> bool:
+        """An acknowledgement is waiting for SQLite's writer lock: a long unit of work
+        should commit and let it in (PostgreSQL: never, rows are locked one by one)."""
+        return self._writer.urgent_waiting() if self._writer else False
+
     def dispose(self) -> None:
         self.engine.dispose()
-        if isinstance(self._writer, WriterLock):
+        if self._writer:
             self._writer.close()
-
-
-class WriterLock:
-    """SQLite's one writer, as a lock that threads and processes (gunicorn's workers, a
-    `flask worker`) wait on in order: a thread lock, then an flock on a file beside the
-    database. The kernel wakes the next waiter the moment it is released; SQLite's own
-    busy handler would sleep 1, 2, 5… ms and retry. Nothing to do for `:memory:`."""
-
-    def __init__(self, database: str | None):
-        self._thread = threading.Lock()
-        self._fd = None
-        if database and database != ":memory:":
-            self._fd = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-
-    def __enter__(self):
-        self._thread.acquire()
-        if self._fd is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
-            except BaseException:
-                self._thread.release()
-                raise
-        return self
-
-    def __exit__(self, *exc):
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._thread.release()
-
-    def close(self) -> None:
-        if self._fd is not None:
-            with self._thread:
-                os.close(self._fd)
-                self._fd = None

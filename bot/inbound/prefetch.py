@@ -63,9 +63,11 @@ def prefetch(session, keys: dict[tuple[str, str], datetime], insert_for) -> Pref
     found = Prefetched(session)
     if not keys:
         return found
-    session.execute(insert_for(session)(Contact).values(
-        [{"channel": c, "address": a, "created_at": at} for (c, a), at in sorted(keys.items())])
-        .on_conflict_do_nothing(index_elements=["channel", "address"]))
+    # one executemany of one compiled statement (a multi-row VALUES would compile per size)
+    session.execute(insert_for(session)(Contact.__table__)
+                    .on_conflict_do_nothing(index_elements=["channel", "address"]),
+                    [{"channel": c, "address": a, "created_at": at, "status": "active"}
+                     for (c, a), at in sorted(keys.items())])
     contacts = session.scalars(select(Contact).where(
         tuple_(Contact.channel, Contact.address).in_(list(keys)))
         .order_by(Contact.id).with_for_update()).all()

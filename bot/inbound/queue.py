@@ -102,7 +102,8 @@ def process_pending(runtime, now: datetime | None = None, limit: int = BATCH) ->
         cache = prefetch(session, {(r.channel, r.address): r.received_at for r in reversed(rows)},
                          insert_for)
         for row in rows:
-            if done and time.monotonic() - started > BUDGET_SECONDS:
+            if done and (time.monotonic() - started > BUDGET_SECONDS
+                         or runtime.db.urgent_waiting()):
                 break   # unclaimed again at commit; the next pass takes them
             try:
                 with session.begin_nested():
