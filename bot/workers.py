@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from sqlalchemy.engine import make_url
 
 from .inbound.accept import NOTIFY_CHANNEL
-from .inbound.queue import process_one_by_one, process_pending
+from .inbound.queue import process_pending
 from .outbox import dispatch_due
 from .tokens import keep_fresh
 
@@ -60,12 +60,8 @@ class Workers:
                     if not done.handled:
                         break
             except Exception:
-                log.exception("an inbound batch failed; taking its events one by one")
-                try:
-                    process_one_by_one(self.runtime)
-                except Exception:
-                    log.exception("the inbound processor cannot reach the database")
-                    self.stopping.wait(1)   # do not spin while the database is away
+                log.exception("the inbound processor cannot reach the database")
+                self.stopping.wait(1)   # do not spin while the database is away
             seconds = poll
             if retry_at is not None:
                 until = (retry_at - datetime.now(timezone.utc)).total_seconds()

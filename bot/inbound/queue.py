@@ -1,10 +1,13 @@
 """The processor's half: claim pending events and run them, in order per contact.
 
-A pass claims a batch and handles it in ONE transaction, each event inside its own
-savepoint: an event that raises is rolled back alone and its failure recorded, the
-others commit together, with their events marked processed in the same commit. So an
-event's effects and its "processed" mark are one atomic fact: a process killed mid-batch
-leaves every event of the batch pending, and the next pass does them again from scratch.
+A pass claims a batch and handles it in ONE transaction (one flush, one commit for all),
+marking the events processed in the same commit as their effects. So an event's effects
+and its "processed" mark are one atomic fact: a process killed mid-batch leaves every
+event of the batch pending, and the next pass does them again from scratch. If any event
+of the batch raises, the whole batch is rolled back and its events are taken again one
+per transaction: the bad one fails alone and its try is counted, the others commit.
+(Savepoints per event would contain a failure too, but flushing each event on its own
+cost a third of the processor's time: docs/performance.md.)
 
 Order per contact: only the oldest pending event of each (channel, address) can be
 claimed. On PostgreSQL several processors claim with `FOR UPDATE SKIP LOCKED`: a head
@@ -91,13 +94,22 @@ def failure(row, exc: Exception, now: datetime, max_attempts: int) -> dict:
 
 
 def process_pending(runtime, now: datetime | None = None, limit: int = BATCH) -> Pass:
-    """One pass: claim up to `limit` events and handle them in one transaction."""
+    """One pass: claim up to `limit` events and handle them together in one transaction.
+    If any of them raises, nothing of the batch is kept and the same events are taken
+    again one per transaction, where the bad one fails alone."""
     now = now or datetime.now(timezone.utc)
-    result = Pass()
-    max_attempts = runtime.settings.inbound_attempts
+    try:
+        return _together(runtime, now, limit)
+    except Exception:
+        log.info("an inbound batch failed; taking its events one by one", exc_info=True)
+        return process_one_by_one(runtime, now, limit)
+
+
+def _together(runtime, now: datetime, limit: int) -> Pass:
     started = time.monotonic()
+    result = Pass()
     with runtime.db.transaction() as session:
-        done, failed = [], []
+        done = []
         rows = claim(session, now, limit)
         cache = prefetch(session, {(r.channel, r.address): r.received_at for r in reversed(rows)},
                          insert_for)
@@ -105,59 +117,62 @@ def process_pending(runtime, now: datetime | None = None, limit: int = BATCH) ->
             if done and (time.monotonic() - started > BUDGET_SECONDS
                          or runtime.db.urgent_waiting()):
                 break   # unclaimed again at commit; the next pass takes them
-            try:
-                with session.begin_nested():
-                    contact_id, replies = handle(runtime, session, message_of(row), row.id,
-                                                 row.received_at, cache)
-            except Exception as exc:   # a bug, or data the pipeline cannot take: this event only
-                log.debug("inbound event %s raised", row.id, exc_info=True)
-                failed.append(failure(row, exc, now, max_attempts))
-                cache = None           # what it loaded may have been rolled back with it
-                continue
+            contact_id, replies = handle(runtime, session, message_of(row), row.id,
+                                         row.received_at, cache)
             done.append(dict(id=row.id, status="processed", contact_id=contact_id,
                              processed_at=datetime.now(timezone.utc), error=None))
             result.replies += len(replies)
-        # ORM bulk UPDATE by primary key: one executemany for the batch
-        if done:
+        if done:   # ORM bulk UPDATE by primary key: one executemany, in the same commit
             session.execute(update(InboundEvent), done)
-        if failed:
-            session.execute(update(InboundEvent), failed)
-    result.processed, result.failed = len(done), len(failed)
-    retries = [f["next_attempt_at"] for f in failed if f["status"] == "pending"]
-    result.retry_at = min(retries) if retries else None
+    result.processed = len(done)
     if result.replies:
         runtime.outbox_waiting.set()
     return result
 
 
-def process_one_by_one(runtime, now: datetime | None = None) -> Pass:
-    """After a batch that could not commit (a deadlock, a lost connection, an error the
-    savepoint could not contain): the same events one per transaction, so a bad one is
-    found and counted instead of sinking its neighbours again."""
+def process_one_by_one(runtime, now: datetime, count: int = BATCH) -> Pass:
     total = Pass()
-    for _ in range(BATCH):
-        try:
-            one = process_pending(runtime, now, limit=1)
-        except Exception as exc:
-            record_crash(runtime, exc, now or datetime.now(timezone.utc))
-            total.failed += 1
-            continue
+    for _ in range(count):
+        one = _alone(runtime, now)
         if not one.handled:
             break
         total.processed += one.processed
         total.failed += one.failed
         total.replies += one.replies
         total.retry_at = min(filter(None, (total.retry_at, one.retry_at)), default=None)
+    if total.replies:
+        runtime.outbox_waiting.set()
     return total
 
 
-def record_crash(runtime, exc: Exception, now: datetime) -> None:
-    """A single event's transaction failed outside its savepoint: count the try."""
-    with runtime.db.transaction() as session:
-        rows = claim(session, now, 1)
-        if rows:
-            values = failure(rows[0], exc, now, runtime.settings.inbound_attempts)
-            session.execute(update(InboundEvent), [values])
+def _alone(runtime, now: datetime) -> Pass:
+    """The first due event in a transaction of its own; if it raises, the try is counted
+    in a second one."""
+    row = None
+    try:
+        with runtime.db.transaction() as session:
+            rows = claim(session, now, 1)
+            if not rows:
+                return Pass()
+            row = rows[0]
+            contact_id, replies = handle(runtime, session, message_of(row), row.id, row.received_at)
+            session.execute(update(InboundEvent), [dict(
+                id=row.id, status="processed", contact_id=contact_id,
+                processed_at=datetime.now(timezone.utc), error=None)])
+        return Pass(processed=1, replies=len(replies))
+    except Exception as exc:
+        if row is None:
+            raise   # the claim itself failed: the database, not an event
+        log.debug("inbound event %s raised", row.id, exc_info=True)
+        values = failure(row, exc, now, runtime.settings.inbound_attempts)
+        with runtime.db.transaction() as session:
+            # only if nobody else took it meanwhile (another processor, on PostgreSQL)
+            session.execute(update(InboundEvent).where(
+                InboundEvent.id == row.id, InboundEvent.status == "pending",
+                InboundEvent.attempts == row.attempts).values(
+                {k: v for k, v in values.items() if k != "id"}))
+        retry_at = values["next_attempt_at"] if values["status"] == "pending" else None
+        return Pass(failed=1, retry_at=retry_at)
 
 
 def drain(runtime, now: datetime | None = None) -> Pass:
