@@ -85,6 +85,7 @@ def show(label: str, result: dict) -> None:
 class StubZalo(BaseHTTPRequestHandler):
     """Zalo's CS message endpoint answering at once, as the dispatcher's counterpart."""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # else delayed ACKs add 40 ms to every send
     sent = 0
 
     def do_POST(self):
@@ -245,10 +246,11 @@ def profile(folder: str, master: int, others: tuple[int, ...], seconds: int) -> 
     """py-spy on every gunicorn worker and `flask worker`, for the load's duration."""
     from serving import processes
     Path(folder).mkdir(parents=True, exist_ok=True)
-    targets = [("web", pid) for pid in processes(lambda st, _c: f"\nPPid:\t{master}\n" in st)]
-    targets += [("worker", pid) for pid in others]
+    web = processes(lambda st, _c: f"\nPPid:\t{master}\n" in st)
+    embedded = processes(lambda st, _c: any(f"\nPPid:\t{pid}\n" in st for pid in web))
+    targets = [("web", pid) for pid in web] + [("worker", pid) for pid in (*others, *embedded)]
     return [subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--duration", str(seconds),
-                              "--rate", "200", "--format", "raw", "--threads", "--nonblocking",
+                              "--rate", "200", "--format", "raw", "--threads", "--nonblocking", 
                               "--output", f"{folder}/{role}-{pid}.txt"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for role, pid in targets]

@@ -31,6 +31,8 @@ class Settings:
     inbound_poll: float = 5.0              # CDHT_INBOUND_POLL: seconds between queue polls (the
                                            #   safety net: workers are woken at once otherwise)
     inbound_attempts: int = 3              # CDHT_INBOUND_ATTEMPTS: tries before an event is parked
+    worker_nice: int = 10                  # CDHT_WORKER_NICE: the worker process's CPU niceness
+                                           #   (acknowledging first when the CPU is short)
     max_attempts: int = 5                  # CDHT_MAX_ATTEMPTS: sends tried before "failed"
     public_url: str = "http://127.0.0.1:5000"  # CDHT_PUBLIC_URL: how providers reach us
     # Zalo Official Account (docs/zalo.md)

@@ -135,7 +135,12 @@ def active_worker(runtime, stopped: threading.Event, say):
 
 
 def run_worker(runtime, stopped: threading.Event, say=log.info) -> None:
-    """A worker process's life: become active, run the threads until `stopped`."""
+    """A worker process's life: become active, run the threads until `stopped`.
+    The process first lowers its CPU priority (CDHT_WORKER_NICE): where it shares the
+    CPU with web processes, acknowledging within Zalo's deadline matters more than
+    processing a moment sooner, and an idle CPU still goes to the worker."""
+    if runtime.settings.worker_nice:
+        os.nice(runtime.settings.worker_nice)
     with active_worker(runtime, stopped, say) as active:
         if not active:
             return

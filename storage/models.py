@@ -118,7 +118,7 @@ class InboundEvent(Base):
     __tablename__ = "inbound_events"
     __table_args__ = (
         UniqueConstraint("provider", "external_id"),
-        Index("ix_inbound_pending", "next_attempt_at", "id",
+        Index("ix_inbound_pending", "id",
               postgresql_where=PENDING, sqlite_where=PENDING),
         # a contact's earlier events, which must go first
         Index("ix_inbound_pending_contact", "channel", "address", "id",

@@ -42,6 +42,9 @@ GOOD = [
     ("longest sender, text and id",
      {"from": "z" * 128, "text": "a" * 2000, "id": "i" * 128},
      InboundMessage("console", "i" * 128, "zalo", "z" * 128, "a" * 2000)),
+    ("NUL left out of the text",
+     {"from": "zalo-user-1", "text": "1\x002", "id": "m-6"},
+     InboundMessage("console", "m-6", "zalo", "zalo-user-1", "12")),
 ]
 
 

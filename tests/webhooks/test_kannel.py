@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from bot.inbound import drain
 from storage.models import Contact, InboundEvent, Outbox
-from webhooks.contract import OutboundMessage, Rejected, RetryLater
-from webhooks.kannel import KannelChannel, accepted, mo_text, provider_id, read_mo, sendsms_params
+from webhooks.contract import OutboundMessage, Rejected, RetryLater, StatusReport
+from webhooks.http import Ignored, clean_id
+from webhooks.kannel import (KannelChannel, accepted, mo_text, provider_id, read_dlr, read_mo,
+                             sendsms_params)
 from tests.helpers import count
 
 SECRET = "s3cret"
@@ -42,6 +44,14 @@ MO = [
     ("newline kept", {"from": "0912345678", "text": "1\nok", "id": "u-4"}, ("0912345678", "1\nok", "u-4")),
     ("old 11-digit number kept as given", {"from": "01689123456", "text": "1", "id": "u-5"},
      ("01689123456", "1", "u-5")),
+    ("NUL left out of the text", {"from": "0912345678", "text": "1\x002", "id": "u-6"},
+     ("0912345678", "12", "u-6")),
+    ("unicode_escape cannot make a lone surrogate",
+     {"from": "0912345678", "text": "\\ud800", "charset": "unicode_escape", "id": "u-7"},
+     ("0912345678", "?", "u-7")),
+    ("a charset Python cannot look up is read as UTF-8",
+     {"from": "0912345678", "text": latin1("Có"), "charset": "UTF-8\x00", "id": "u-8"},
+     ("0912345678", "Có", "u-8")),
 ]
 
 
@@ -56,6 +66,40 @@ def test_an_mo_without_kannel_id_gets_a_stable_one():
     args = {"from": "0912345678", "text": "1", "ts": "1795327748"}
     assert read_mo(args).external_id == read_mo(dict(args)).external_id
     assert read_mo({**args, "text": "2"}).external_id != read_mo(args).external_id
+    assert read_mo({**args, "from": "0912345679"}).external_id != read_mo(args).external_id
+    assert "912345678" not in read_mo(args).external_id   # the key is logged: no phone number
+    assert clean_id(read_mo({**args, "ts": "17\x00" + "9" * 200}).external_id)
+
+
+SENT_AT = [("unix seconds", "1795327748", datetime(2026, 11, 22, 6, 9, 8, tzinfo=timezone.utc)),
+           ("missing", "", None), ("superscript digits", "¹⁷⁹⁵", None),
+           ("400 digits", "9" * 400, None), ("past year 9999", "253402300800", None)]
+
+
+@pytest.mark.parametrize("ts, expected", [c[1:] for c in SENT_AT], ids=[c[0] for c in SENT_AT])
+def test_an_mo_carries_kannels_time(ts, expected):
+    assert read_mo({"from": "0912345678", "text": "1", "id": "u-1", "ts": ts}).sent_at == expected
+
+
+READ_DLRS = [
+    ("delivered", {"outbox": "7", "status": "1"}, StatusReport("kannel", ("kannel-7",), "delivered",
+                                                                outbox_ids=(7,))),
+    ("failed, the answer as the reason", {"outbox": "7", "status": "2", "answer": "NACK/0x0b"},
+     StatusReport("kannel", ("kannel-7",), "failed", reason="Kannel DLR 2: NACK/0x0b",
+                  outbox_ids=(7,))),
+    ("failed, the answer read as UTF-8, control characters as spaces",
+     {"outbox": "7", "status": "16", "answer": latin1("từ chối\x00")},
+     StatusReport("kannel", ("kannel-7",), "failed", reason="Kannel DLR 16: từ chối ",
+                  outbox_ids=(7,))),
+    ("accepted by the SMSC: no news", {"outbox": "7", "status": "8"}, Ignored("8")),
+    ("a type Kannel does not send: counted together", {"outbox": "7", "status": "12345"},
+     Ignored("other")),
+]
+
+
+@pytest.mark.parametrize("args, expected", [c[1:] for c in READ_DLRS], ids=[c[0] for c in READ_DLRS])
+def test_read_dlr(args, expected):
+    assert read_dlr(args) == expected
 
 
 @pytest.mark.parametrize("args", [{"text": "1"}, {"from": "", "text": "1"}, {"from": "09\x0012", "text": "1"}],
@@ -221,8 +265,10 @@ def test_a_sender_that_is_not_a_phone_is_never_answered(make_app, sender):
 
 
 @pytest.mark.parametrize("query", ["outbox=%C2%B2&status=1", "outbox=1&status=%C2%B9",
-                                   "outbox=99999999999999999999999&status=1"],
-                         ids=["superscript outbox", "superscript status", "huge outbox"])
+                                   "outbox=99999999999999999999999&status=1",
+                                   "outbox=" + "9" * 5000 + "&status=1"],
+                         ids=["superscript outbox", "superscript status", "huge outbox",
+                              "more digits than int() reads"])
 def test_odd_dlr_numbers_are_a_400_not_a_500(app, make_app, query):
     app = make_app(**KANNEL)
     assert app.test_client().get(f"/webhooks/kannel/dlr?secret={SECRET}&{query}").status_code == 400

@@ -67,6 +67,7 @@ SIGNATURES = [
     ("re-serialised body", "mac=" + mac(APP_ID), RESERIALISED, STAMP, None),
     ("wrong timestamp", "mac=" + mac(APP_ID), RAW, "1751100041637", None),
     ("missing header", None, RAW, STAMP, None),
+    ("a lone surrogate as timestamp (JSON carries one)", "mac=" + mac(APP_ID), RAW, "\udfff", None),
     ("empty header", "", RAW, STAMP, None),
     ("only the prefix", "mac=", RAW, STAMP, None),
     ("HMAC-SHA256 with the secret as key", "mac=" + HMAC, RAW, STAMP, None),
@@ -89,6 +90,24 @@ def test_verify_needs_a_secret_and_skips_missing_ids():
 
 def test_sign_is_what_verify_accepts():
     assert signature.sign(RAW, STAMP, APP_ID, SECRET) == "mac=" + mac(APP_ID)
+
+
+# label, body, X-ZEvent-Timestamp header, the signature's timestamp term
+TIMESTAMP_TERMS = [
+    ("the body's string", {"timestamp": STAMP}, "1", STAMP),
+    ("a JSON integer, as written", {"timestamp": int(STAMP)}, None, STAMP),
+    ("missing: the header", {}, "1751100041637", "1751100041637"),
+    ("an object: the header, never its str()", {"timestamp": {"ms": 1}}, "1751100041637",
+     "1751100041637"),
+    ("a float: nothing", {"timestamp": 1.5}, None, ""),
+    ("true: nothing", {"timestamp": True}, None, ""),
+]
+
+
+@pytest.mark.parametrize("body, header, expected", [c[1:] for c in TIMESTAMP_TERMS],
+                         ids=[c[0] for c in TIMESTAMP_TERMS])
+def test_timestamp_of(body, header, expected):
+    assert signature.timestamp_of(body, header) == expected
 
 
 # --- events.read ----------------------------------------------------------------------------------
@@ -164,7 +183,8 @@ EVENTS = [
      media("m-gif", "", Attachment("gif", IMG, thumbnail=THUMB))),
     ("user_send_location (real logged payload)", LOCATION,
      InboundMessage("zalo", "b8de7d84fa1b3043690c", "zalo", "8309393969855402319",
-                    "Cơm Coffee New Sky", kind="media", attachments=(Attachment("location"),), sent_at=AT)),
+                    "Cơm Coffee New Sky", kind="media", attachments=(Attachment("location"),),
+                    sent_at=AT)),
     ("user_send_link",
      user_event("user_send_link", attached("link", {"url": "https://khuyenhoc.vn", "thumbnail": THUMB,
                                                     "description": "Hội Khuyến học", "title": "KH"},
@@ -178,9 +198,11 @@ EVENTS = [
                                                       "description": "video"}, "m-vi")),
      media("m-vi", "", Attachment("video", "https://zalo.test/v.mp4", thumbnail=THUMB))),
     ("follow", follow_event("follow"),
-     InboundMessage("zalo", f"follow:{STAMP}:{USER}", "zalo", USER, "", kind="follow", sent_at=AT)),
+     InboundMessage("zalo", f"follow:{STAMP}:{USER}", "zalo", USER, "", kind="follow",
+                    sent_at=AT)),
     ("unfollow", follow_event("unfollow"),
-     InboundMessage("zalo", f"unfollow:{STAMP}:{USER}", "zalo", USER, "", kind="unfollow", sent_at=AT)),
+     InboundMessage("zalo", f"unfollow:{STAMP}:{USER}", "zalo", USER, "", kind="unfollow",
+                    sent_at=AT)),
     ("user_submit_info",
      {"sender": {"id": USER}, "recipient": {"id": OA_ID}, "event_name": "user_submit_info",
       "app_id": APP_ID, "timestamp": "1540368141908",
@@ -197,6 +219,32 @@ EVENTS = [
      StatusReport("zalo", ("63ecf43f0df7dba892e6", "73ecf43f0df7dba892e7"), "seen", AT)),
     ("user_seen_message, single msg_id",
      oa_event("user_seen_message", {"msg_id": "63ecf43f0df7dba892e6"}),
+     StatusReport("zalo", ("63ecf43f0df7dba892e6",), "seen", AT)),
+    ("user_send_text, timestamp a JSON integer",
+     {**user_event("user_send_text", {"text": "1", "msg_id": "m-int"}), "timestamp": int(STAMP)},
+     InboundMessage("zalo", "m-int", "zalo", USER, "1", sent_at=AT)),
+    ("user_send_text, NUL left out of the text",
+     user_event("user_send_text", {"text": "1\x002", "msg_id": "m-nul"}),
+     InboundMessage("zalo", "m-nul", "zalo", USER, "12", sent_at=AT)),
+    ("user_send_file, size in superscript digits: no size",
+     user_event("user_send_file", attached("file", {"url": PDF, "size": "²"}, "m-sup")),
+     InboundMessage("zalo", "m-sup", "zalo", USER, "", kind="evidence",
+                    attachments=(Attachment("file", PDF),), sent_at=AT)),
+    ("user_send_image, attachments a number: nothing to keep",
+     user_event("user_send_image", {"msg_id": "m-num", "attachments": 5}), media("m-num", "")),
+    ("user_submit_info, a name that is not valid Unicode left out",
+     {"sender": {"id": USER}, "event_name": "user_submit_info", "timestamp": STAMP,
+      "info": {"name": "\ud800", "phone": "84912345678"}},
+     InboundMessage("zalo", f"user_submit_info:{STAMP}:{USER}", "zalo", USER, "", kind="profile",
+                    profile={"phone": "84912345678"}, sent_at=AT)),
+    ("user_received_message, timestamp in superscript digits: no time",
+     {**oa_event("user_received_message", {"msg_id": "63ecf43f0df7dba892e6"}), "timestamp": "²"},
+     StatusReport("zalo", ("63ecf43f0df7dba892e6",), "delivered", None)),
+    ("user_seen_message, a 25-digit timestamp: no time",
+     {**oa_event("user_seen_message", {"msg_id": "63ecf43f0df7dba892e6"}), "timestamp": "1" * 25},
+     StatusReport("zalo", ("63ecf43f0df7dba892e6",), "seen", None)),
+    ("user_seen_message, unusable ids left out",
+     oa_event("user_seen_message", {"msg_ids": ["63ecf43f0df7dba892e6", "a\x00b", "x" * 200]}),
      StatusReport("zalo", ("63ecf43f0df7dba892e6",), "seen", AT)),
     ("oa_send_text echo", oa_event("oa_send_text", {"text": "Câu 1/10", "msg_id": "m-echo"}),
      Ignored("echo")),
@@ -239,6 +287,15 @@ BAD_EVENTS = [
      {"event_name": "user_submit_info", "timestamp": STAMP, "info": {"name": "An"}}, "sender.id"),
     ("seen without ids", oa_event("user_seen_message", {}), "msg_id"),
     ("seen with an empty msg_ids list", oa_event("user_seen_message", {"msg_ids": []}), "msg_id"),
+    ("seen, no usable id", oa_event("user_seen_message", {"msg_ids": ["a\x00b"]}), "msg_id"),
+    ("follow with a message.msg_id too long to keep",
+     {**follow_event("follow"), "message": {"msg_id": "x" * 200}}, "message.msg_id"),
+    ("follow with an object as timestamp", {**follow_event("follow"), "timestamp": {"ms": 1}},
+     "timestamp"),
+    ("follow without a timestamp: no way to tell a retry",
+     {k: v for k, v in follow_event("follow").items() if k != "timestamp"}, "timestamp"),
+    ("user_send_image, a caption that is not valid Unicode",
+     user_event("user_send_image", attached("image", {"url": IMG}, "m", "\ud800")), "message.text"),
     ("received without message", {k: v for k, v in oa_event("user_received_message", {}).items()
                                   if k != "message"}, "msg_id"),
     ("body a list", [TEXT], "object"),

@@ -44,7 +44,8 @@ def parse(body) -> InboundMessage:
     if not storable(text):
         raise BadRequest("'text' is not valid Unicode")
     return InboundMessage(provider=NAME, external_id=external_id, channel=channel,
-                          address=sender.strip(), text=text.replace("\x00", ""))   # PostgreSQL: no NUL
+                          address=sender.strip(),
+                          text=text.replace("\x00", ""))   # PostgreSQL keeps no NUL in text
 
 
 def configured(settings) -> bool:

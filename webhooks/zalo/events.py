@@ -11,6 +11,7 @@ Ids stay strings (they can be 19 digits).
 
 from ..contract import Attachment, InboundMessage, StatusReport
 from ..http import BadEvent, Ignored, clean_id, since_epoch, storable, whole_number
+from .signature import timestamp_of
 
 NAME = "zalo"
 EVIDENCE = {"user_send_image": "image", "user_send_file": "file"}
@@ -50,10 +51,9 @@ def dedup_key(body: dict, event: str, user: str) -> str:
     msg_id = _dig(body, "message", "msg_id")
     if isinstance(msg_id, str) and msg_id:
         return _id(msg_id, "message.msg_id")
-    stamp = body.get("timestamp")
-    stamp = str(stamp) if isinstance(stamp, int) and not isinstance(stamp, bool) else stamp
-    key = f"{event}:{stamp}:{user}" if isinstance(stamp, str) else ""   # never str() a dict
-    if not clean_id(key):
+    stamp = timestamp_of(body, None)   # as written, never the str() of an object
+    key = f"{event}:{stamp}:{user}"
+    if not stamp or not clean_id(key):
         raise BadEvent("'timestamp' or the user id is not usable")
     return key
 

@@ -38,7 +38,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('error', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index('ix_inbound_pending', ['next_attempt_at', 'id'], unique=False,
+        batch_op.create_index('ix_inbound_pending', ['id'], unique=False,
                               postgresql_where=PENDING, sqlite_where=PENDING)
         batch_op.create_index('ix_inbound_pending_contact', ['channel', 'address', 'id'],
                               unique=False, postgresql_where=PENDING, sqlite_where=PENDING)
