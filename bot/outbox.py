@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from storage.models import Contact, Outbox
 from webhooks.contract import ChannelError, OutboundMessage
+from webhooks.http import redact
 
 log = logging.getLogger(__name__)
 STALE_SENDING = timedelta(minutes=5)   # a send never takes this long; its process died
@@ -81,7 +82,7 @@ def send_one(runtime, provider: str, message: OutboundMessage, now: datetime) ->
     try:
         result = channel.send(message)
     except ChannelError as exc:
-        log.warning("outbox %s via %s: %s", message.outbox_id, provider, exc)
+        log.warning("outbox %s via %s: %s", message.outbox_id, provider, redact(str(exc)))
         if exc.retry:
             _record(runtime, message.outbox_id, now, retry=True, hold=exc.hold, error=str(exc))
         else:
@@ -90,7 +91,8 @@ def send_one(runtime, provider: str, message: OutboundMessage, now: datetime) ->
                     status="needs_fallback" if exc.fallback else "failed")
         return
     except Exception as exc:  # a bug or an unexpected library error: keep the message, retry
-        log.exception("outbox %s via %s crashed", message.outbox_id, provider)
+        # no traceback: the exception may quote a request URL with its password
+        log.error("outbox %s via %s crashed: %s", message.outbox_id, provider, redact(repr(exc)))
         _record(runtime, message.outbox_id, now, retry=True, error=repr(exc))
         return
     _record(runtime, message.outbox_id, now, status="sent", sent_at=now, error=None,

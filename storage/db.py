@@ -22,6 +22,9 @@ BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
+    # hide_parameters: an error's message would otherwise quote the row's values (a phone
+    # number, a citizen's text) into the logs
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":

@@ -88,6 +88,17 @@ def mask(address: str) -> str:
     return "…" + address[-3:]
 
 
+_NUMBERS = re.compile(r"\+?\d[\d .-]{6,}\d")
+_SECRETS = re.compile(r"(?i)\b(password|secret|access_token|refresh_token|code_verifier|key)=[^&\s'\"]*")
+
+
+def redact(text: str) -> str:
+    """Free text bound for a log (an error, a provider's answer): phone numbers and ids
+    masked, `password=…` and the like emptied."""
+    text = _SECRETS.sub(lambda m: m.group(1) + "=…", text)
+    return _NUMBERS.sub(lambda m: mask(re.sub(r"\D", "", m.group(0))), text)
+
+
 class BadEvent(ValueError):
     """A provider's event lacks a field we need: 400 naming it, nothing stored."""
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 
 from storage.models import InboundEvent
 from webhooks.contract import Attachment, InboundMessage
+from webhooks.http import redact
 
 from .accept import insert_for, notify
 from .prefetch import prefetch
@@ -87,11 +88,12 @@ def failure(row, exc: Exception, now: datetime, max_attempts: int) -> dict:
     attempts = row.attempts + 1
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if attempts >= max_attempts:
-        log.error("inbound event %s parked as failed after %s tries: %s", row.id, attempts, error)
+        log.error("inbound event %s parked as failed after %s tries: %s", row.id, attempts,
+                  redact(error))
         return dict(id=row.id, status="failed", attempts=attempts, error=error, next_attempt_at=now)
     delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
     log.warning("inbound event %s failed (try %s), again in %ss: %s", row.id, attempts,
-                int(delay.total_seconds()), error)
+                int(delay.total_seconds()), redact(error))
     return dict(id=row.id, status="pending", attempts=attempts, error=error,
                 next_attempt_at=now + delay)
 
