@@ -42,7 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         try:
             with runtime.db.read() as session:
                 session.execute(text("SELECT 1"))
-                queue = inbound_stats(session, datetime.now(timezone.utc))
+                queue = inbound_stats(session, datetime.now(timezone.utc), runtime.inbox)
                 queue["outbox_queued"] = outbox_queued(session)
             database = "ok"
         except Exception as exc:

@@ -48,18 +48,25 @@ class Doorbell:
         except OSError:   # nobody listening, or already rung and not yet read
             pass
 
-    def answer(self, stopping: threading.Event) -> None:
-        """Bind the socket and turn every ring into `event` until `stopping` (a worker's
-        thread, on SQLite). Only the one active worker calls this."""
+    def bind(self) -> socket.socket | None:
+        """The active worker's socket (on SQLite), bound before the worker says it runs,
+        so no ring is lost in between."""
         if self.path is None:
+            return None
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            os.unlink(self.path)   # left by a worker that died
+        except FileNotFoundError:
+            pass
+        sock.bind(self.path)
+        sock.settimeout(1.0)
+        return sock
+
+    def answer(self, sock: socket.socket | None, stopping: threading.Event) -> None:
+        """Turn every ring into `event` until `stopping` (a thread of the active worker)."""
+        if sock is None:
             return
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            try:
-                os.unlink(self.path)   # left by a worker that died
-            except FileNotFoundError:
-                pass
-            sock.bind(self.path)
-            sock.settimeout(1.0)
+        with sock:
             try:
                 while not stopping.is_set():
                     try:

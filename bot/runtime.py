@@ -10,8 +10,10 @@ from flows.engine import Script
 from flows.loading import FLOWS_DIR, load_all_criteria, load_flow
 from messages_vi.render import Catalog
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from storage.db import Database
+from storage.inbox import Inbox
 from storage.models import Assessment
 from webhooks.registry import PROVIDERS
 
@@ -65,6 +67,10 @@ class Runtime:
                 raise ConfigError(f"CDHT_{name.upper()}={chosen} but that gateway is not configured")
         self.outbox_waiting = threading.Event()   # set after a commit that queued messages
         self.doorbell = Doorbell(settings.database_url)   # rung after a commit that stored an event
+        database = make_url(settings.database_url).database
+        # SQLite: webhooks write to a file of their own (storage/inbox.py)
+        self.inbox = Inbox(database) if self.db.is_sqlite and database not in (None, "", ":memory:") \
+            else None
         self._script: Script | None = None
         self._lock = threading.Lock()
 
@@ -90,6 +96,13 @@ class Runtime:
         if missing:
             raise ConfigError("assessments in the database use criteria sets that are not "
                               f"loaded: {missing}; keep their files in flows/criteria/")
+
+    def dispose(self) -> None:
+        """Close the database files and sockets (tests build many runtimes)."""
+        self.db.dispose()
+        if self.inbox is not None:
+            self.inbox.dispose()
+        self.doorbell.close()
 
     def units_changed(self) -> None:
         with self._lock:

@@ -40,7 +40,8 @@ class Workers:
     def start(self) -> None:
         loops = [("cdht-inbound", self._process), ("cdht-dispatcher", self._dispatch)]
         if self.runtime.db.is_sqlite:
-            loops.append(("cdht-doorbell", lambda: self.runtime.doorbell.answer(self.stopping)))
+            sock = self.runtime.doorbell.bind()
+            loops.append(("cdht-doorbell", lambda: self.runtime.doorbell.answer(sock, self.stopping)))
         else:
             loops.append(("cdht-listener", self._listen))
         for name, target in loops:

@@ -74,7 +74,7 @@ class Database:
             raise RuntimeError("a transaction is already open in this thread")
         self._open.transaction = True
         try:
-            with self._write_lock(urgent=False), self.sessions() as session, session.begin():
+            with self._write_lock(), self.sessions() as session, session.begin():
                 yield session
         finally:
             self._open.transaction = False
@@ -83,13 +83,12 @@ class Database:
     def connection(self):
         """A transaction on a bare Core connection, no ORM session: for the one prepared
         statement of a webhook acknowledgement, where a session's bookkeeping would cost
-        more than the statement. On SQLite it goes before every `transaction` waiting
-        for the writer lock (storage/locks.py): acknowledging never waits for processing."""
+        more than the statement. Same writer rules as `transaction`."""
         if getattr(self._open, "transaction", False):
             raise RuntimeError("a transaction is already open in this thread")
         self._open.transaction = True
         try:
-            with self._write_lock(urgent=True), self.engine.begin() as conn:
+            with self._write_lock(), self.engine.begin() as conn:
                 yield conn
         finally:
             self._open.transaction = False
@@ -103,13 +102,8 @@ class Database:
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                 yield session
 
-    def _write_lock(self, urgent: bool):
-        return self._writer.hold(urgent) if self._writer else nullcontext()
-
-    def urgent_waiting(self) -> bool:
-        """An acknowledgement is waiting for SQLite's writer lock: a long unit of work
-        should commit and let it in (PostgreSQL: never, rows are locked one by one)."""
-        return self._writer.urgent_waiting() if self._writer else False
+    def _write_lock(self):
+        return self._writer.hold() if self._writer else nullcontext()
 
     def dispose(self) -> None:
         self.engine.dispose()

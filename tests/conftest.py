@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storage import migrate  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.inbox import Inbox, arrivals  # noqa: E402
 from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,  # noqa: E402
                             ConversationSession, Evidence, InboundEvent, Outbox, ProviderToken)
 
@@ -78,6 +80,11 @@ def clean_db(database_url):
         for table in PER_TEST_TABLES:
             session.execute(delete(table))
     db.dispose()
+    if not TEST_DATABASE_URL:   # SQLite: the webhooks' inbox file too (storage/inbox.py)
+        inbox = Inbox(make_url(database_url).database)
+        with inbox.db.connection() as conn:
+            conn.execute(delete(arrivals))
+        inbox.dispose()
     return database_url
 
 
@@ -96,7 +103,7 @@ def make_app(clean_db):
     yield factory
     for app in apps:
         app.extensions["cdht.workers"].stop()
-        app.extensions["cdht"].db.dispose()
+        app.extensions["cdht"].dispose()
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 `accept` cleans the message, normalises the sender, and stores it as a pending inbound
 event in one short transaction: one INSERT (on PostgreSQL with its NOTIFY in the same
-statement), no contact or citizen lock, no engine, no outbox. A provider's retry hits the
-unique (provider, external_id) and is acknowledged without a second row. The processor
-(queue.py) runs the conversation behind it.
+statement; on SQLite into the inbox file, storage/inbox.py), no contact or citizen lock,
+no engine, no outbox. A provider's retry hits the unique (provider, external_id) and is
+acknowledged without a second row. The processor (queue.py) runs the conversation.
 """
 
 import logging
@@ -78,6 +78,19 @@ def notify(session) -> None:
         session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
+def known(runtime, message: InboundMessage) -> bool:
+    """Already moved from SQLite's inbox into inbound_events (a read: no lock)."""
+    with runtime.db.engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="DEFERRED")
+        with conn.begin():
+            return conn.execute(_KNOWN, {"provider": message.provider,
+                                         "external_id": message.external_id}).first() is not None
+
+
+_KNOWN = select(InboundEvent.id).where(InboundEvent.provider == bindparam("provider"),
+                                       InboundEvent.external_id == bindparam("external_id"))
+
+
 def _insert_statement(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect: the values
     come as parameters, so the compiled form is reused for every message."""
@@ -103,10 +116,13 @@ def accept(runtime, message: InboundMessage, now: datetime | None = None) -> Inb
     message = replace(message, address=normalise_address(message))
     if not answerable(runtime, message):
         return InboundResult(duplicate=False)
-    with runtime.db.connection() as conn:
-        event_id = conn.execute(_STATEMENTS[conn.dialect.name],
-                                event_values(message, now, "pending")).scalar()
-    if event_id is None:
+    values = event_values(message, now, "pending")
+    if runtime.inbox is not None:   # SQLite: a file of its own, never waiting for processing
+        stored = not known(runtime, message) and runtime.inbox.add(values)
+    else:
+        with runtime.db.connection() as conn:
+            stored = conn.execute(_STATEMENTS[conn.dialect.name], values).scalar() is not None
+    if not stored:
         log.info("duplicate %s message %s ignored", message.provider, mask(message.external_id))
         return InboundResult(duplicate=True)
     runtime.doorbell.ring()   # PostgreSQL's workers heard the NOTIFY at commit

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, exists, func, literal_column, select, update
 from sqlalchemy.orm import aliased
 
+from storage.inbox import FIELDS
 from storage.models import InboundEvent
 from webhooks.contract import Attachment, InboundMessage
 from webhooks.http import redact
@@ -39,6 +40,7 @@ from .pipeline import handle
 log = logging.getLogger(__name__)
 BACKOFF = (timedelta(seconds=2), timedelta(seconds=10), timedelta(seconds=60))
 BATCH = 32             # events claimed per pass
+MOVE = 1000            # arrivals moved from SQLite's inbox per pass
 BUDGET_SECONDS = 0.05  # a pass stops taking new events after this (SQLite: acks wait meanwhile)
 
 # Written into the SQL, not bound: only then can SQLite (and PostgreSQL's generic plans)
@@ -110,7 +112,24 @@ def process_pending(runtime, now: datetime | None = None, limit: int = BATCH) ->
         return process_one_by_one(runtime, now, limit)
 
 
+def move_arrivals(runtime) -> int:
+    """SQLite: bring what webhooks wrote to the inbox into inbound_events, in arrival
+    order; then delete it from the inbox (storage/inbox.py). Returns how many."""
+    if runtime.inbox is None:
+        return 0
+    rows = runtime.inbox.take(MOVE)
+    if rows:
+        with runtime.db.transaction() as session:
+            session.execute(insert_for(session)(InboundEvent.__table__).on_conflict_do_nothing(
+                index_elements=["provider", "external_id"]),
+                [{**{f: row[f] for f in FIELDS}, "status": "pending", "attempts": 0,
+                  "next_attempt_at": row["received_at"]} for row in rows])
+        runtime.inbox.remove([row["id"] for row in rows])
+    return len(rows)
+
+
 def _together(runtime, now: datetime, limit: int) -> Pass:
+    move_arrivals(runtime)
     started = time.monotonic()
     result = Pass()
     with runtime.db.transaction() as session:
@@ -119,8 +138,7 @@ def _together(runtime, now: datetime, limit: int) -> Pass:
         cache = prefetch(session, {(r.channel, r.address): r.received_at for r in reversed(rows)},
                          insert_for)
         for row in rows:
-            if done and (time.monotonic() - started > BUDGET_SECONDS
-                         or runtime.db.urgent_waiting()):
+            if done and time.monotonic() - started > BUDGET_SECONDS:
                 break   # unclaimed again at commit; the next pass takes them
             contact_id, replies = handle(runtime, session, message_of(row), row.id,
                                          row.received_at, cache)
@@ -194,15 +212,20 @@ def drain(runtime, now: datetime | None = None) -> Pass:
 
 # --- what an operator sees and does -----------------------------------------------------------
 
-def stats(session, now: datetime) -> dict:
-    """Numbers for /healthz."""
+def stats(session, now: datetime, inbox=None) -> dict:
+    """Numbers for /healthz: SQLite's inbox counts as pending."""
     pending = session.execute(select(func.count(), func.min(InboundEvent.id))
                               .where(InboundEvent.status == PENDING)).one()
     oldest = session.scalar(select(InboundEvent.received_at).where(InboundEvent.id == pending[1])) \
         if pending[1] is not None else None
+    waiting = pending[0]
+    if inbox is not None:
+        arrived, first = inbox.stats()
+        waiting += arrived
+        oldest = min(filter(None, (oldest, first)), default=None)
     failed = session.scalar(select(func.count()).select_from(InboundEvent)
                             .where(InboundEvent.status == FAILED))
-    return {"inbound_pending": pending[0], "inbound_failed": failed,
+    return {"inbound_pending": waiting, "inbound_failed": failed,
             "inbound_oldest_pending_s": round((now - oldest).total_seconds(), 3) if oldest else 0}
 
 

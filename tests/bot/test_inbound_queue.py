@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 import bot.inbound.pipeline
 from bot.inbound import accept, drain, process_pending
-from bot.inbound.queue import claim, message_of
+from bot.inbound.queue import claim, message_of, move_arrivals, stats
 from storage.models import Answer, Citizen, Contact, InboundEvent, Outbox
 from webhooks.contract import Attachment, InboundMessage
 from tests.helpers import count, outbox
@@ -36,6 +36,11 @@ def events(runtime) -> list[InboundEvent]:
         return session.scalars(select(InboundEvent).order_by(InboundEvent.id)).all()
 
 
+def waiting(runtime) -> int:
+    with runtime.db.read() as session:
+        return stats(session, datetime.now(timezone.utc), runtime.inbox)["inbound_pending"]
+
+
 def replies_by_event(runtime, address: str | None = None) -> list[int]:
     """The event id of every reply row (to `address`), in the order the rows were written."""
     rows = outbox(runtime, Outbox.kind == "reply", *([Outbox.address == address] if address else []))
@@ -46,6 +51,8 @@ def test_the_acknowledgement_is_one_pending_row_and_nothing_else(runtime):
     result = accept(runtime, zalo("u-1", "xin chao", "z-1"), NOW)
     assert not result.duplicate and result.replies == ()
     assert [count(runtime, m) for m in (Contact, Citizen, Outbox)] == [0, 0, 0]
+    assert waiting(runtime) == 1
+    move_arrivals(runtime)   # SQLite: from the webhooks' inbox file (PostgreSQL: already there)
     [event] = events(runtime)
     assert (event.status, event.channel, event.address, event.text, event.kind) == \
         ("pending", "zalo", "u-1", "xin chao", "text")
@@ -61,6 +68,7 @@ def test_everything_processing_needs_comes_back_from_the_row(runtime):
                    attachments=(Attachment("image", "https://f.zdn.vn/1.jpg", "a.jpg", 2048, "t"),),
                    profile={"name": "Lan"}, sent_at=NOW - timedelta(seconds=3))
     accept(runtime, message, NOW)
+    move_arrivals(runtime)
     with runtime.db.transaction() as session:
         [row] = claim(session, NOW, 10)
     assert message_of(row) == message
@@ -69,6 +77,7 @@ def test_everything_processing_needs_comes_back_from_the_row(runtime):
 def test_an_sms_sender_is_normalised_and_a_short_code_never_queued(runtime):
     accept(runtime, InboundMessage("kannel", "k-1", "sms", "01689123456", "DK 12364"), NOW)
     accept(runtime, InboundMessage("kannel", "k-2", "sms", "8088", "KM hôm nay"), NOW)
+    move_arrivals(runtime)
     assert [e.address for e in events(runtime)] == ["+84389123456"]
     assert runtime.host.counters["kannel.ignored.not_a_phone"] == 1
 
