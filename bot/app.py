@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timezone
 
 from flask import Flask, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import text
 
 from webhooks.registry import PROVIDERS
@@ -17,11 +18,21 @@ from .outbox import queued as outbox_queued
 from .embedded import EmbeddedWorker
 
 
+class NoSessionForWebhooks(SecureCookieSessionInterface):
+    """Providers carry no cookie: do not look for one on every message."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/webhooks/"):
+            return None   # Flask then uses its null session
+        return super().open_session(app, request)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     settings = Settings.load(overrides)
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.session_interface = NoSessionForWebhooks()
     runtime = Runtime(settings)
     app.extensions["cdht"] = runtime
 

@@ -105,6 +105,11 @@ class Database:
     def _write_lock(self):
         return self._writer.hold() if self._writer else nullcontext()
 
+    def writer(self):
+        """The writer lock alone, for a statement sent on a raw driver connection
+        (storage/inbox.py)."""
+        return self._write_lock()
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self._writer:

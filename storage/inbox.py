@@ -13,11 +13,13 @@ its layout version is in the file name. PostgreSQL needs none of it: its writers
 rows, not the database, and webhooks insert into `inbound_events` directly.
 """
 
-from sqlalchemy import (JSON, Column, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        bindparam, delete, func, select)
-from sqlalchemy.dialects import sqlite
+import sqlite3
+import threading
 
-from .db import Database
+from sqlalchemy import (JSON, Column, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        delete, func, select)
+
+from .db import BUSY_TIMEOUT_MS, Database
 from .models import UTCDateTime
 
 LAYOUT = 1
@@ -39,14 +41,45 @@ class Inbox:
     def __init__(self, database_path: str):
         self.db = Database(f"sqlite:///{database_path}-inbox{LAYOUT}.sqlite3")
         metadata.create_all(self.db.engine)
-        self._insert = (sqlite.insert(arrivals).values({f: bindparam(f) for f in FIELDS})
-                        .on_conflict_do_nothing(index_elements=["provider", "external_id"])
-                        .returning(arrivals.c.id))
+        self._main = database_path
+        # The acknowledgement's two statements go to the driver directly: SQLAlchemy's
+        # connection, transaction and execution bookkeeping cost more than the statements
+        # themselves on this path (docs/performance.md). Values are converted by the same
+        # type processors SQLAlchemy uses, so `take` reads them back as it wrote them.
+        dialect = self.db.engine.dialect
+        self._convert = [(f, arrivals.c[f].type.dialect_impl(dialect).bind_processor(dialect))
+                         for f in FIELDS]
+        self._insert = (f"INSERT INTO arrivals ({', '.join(FIELDS)}) VALUES "
+                        f"({', '.join('?' for _ in FIELDS)}) "
+                        "ON CONFLICT (provider, external_id) DO NOTHING RETURNING id")
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self, name: str, target: str) -> sqlite3.Connection:
+        conn = getattr(self._local, name, None)
+        if conn is None:
+            conn = sqlite3.connect(target, isolation_level=None, uri=True,   # one per thread;
+                                   timeout=BUSY_TIMEOUT_MS / 1000,       # dispose closes them
+                                   check_same_thread=False)              # from its own
+            conn.execute("PRAGMA synchronous=NORMAL")   # as storage.db sets it: WAL, durable
+            setattr(self._local, name, conn)
+            with self._lock:
+                self._opened.append(conn)
+        return conn
 
     def add(self, values: dict) -> bool:
         """Store one arrival; False when this provider delivered it before."""
-        with self.db.connection() as conn:
-            return conn.execute(self._insert, {f: values[f] for f in FIELDS}).scalar() is not None
+        params = [convert(values[f]) if convert else values[f] for f, convert in self._convert]
+        conn = self._connection("inbox", f"file:{self.db.engine.url.database}")
+        with self.db.writer():
+            return conn.execute(self._insert, params).fetchone() is not None
+
+    def seen(self, provider: str, external_id: str) -> bool:
+        """Already moved into the main database's inbound_events (a read: no lock)."""
+        conn = self._connection("main", f"file:{self._main}?mode=ro")
+        return conn.execute("SELECT 1 FROM inbound_events WHERE provider = ? AND external_id = ?",
+                            (provider, external_id)).fetchone() is not None
 
     def take(self, limit: int) -> list[dict]:
         """The oldest arrivals, in the order they came (a read: no lock)."""
@@ -68,4 +101,9 @@ class Inbox:
                 return conn.execute(select(func.count(), func.min(arrivals.c.received_at))).one()
 
     def dispose(self) -> None:
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
         self.db.dispose()

@@ -78,19 +78,6 @@ def notify(session) -> None:
         session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
-def known(runtime, message: InboundMessage) -> bool:
-    """Already moved from SQLite's inbox into inbound_events (a read: no lock)."""
-    with runtime.db.engine.connect() as conn:
-        conn = conn.execution_options(sqlite_begin="DEFERRED")
-        with conn.begin():
-            return conn.execute(_KNOWN, {"provider": message.provider,
-                                         "external_id": message.external_id}).first() is not None
-
-
-_KNOWN = select(InboundEvent.id).where(InboundEvent.provider == bindparam("provider"),
-                                       InboundEvent.external_id == bindparam("external_id"))
-
-
 def _insert_statement(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect: the values
     come as parameters, so the compiled form is reused for every message."""
@@ -118,7 +105,8 @@ def accept(runtime, message: InboundMessage, now: datetime | None = None) -> Inb
         return InboundResult(duplicate=False)
     values = event_values(message, now, "pending")
     if runtime.inbox is not None:   # SQLite: a file of its own, never waiting for processing
-        stored = not known(runtime, message) and runtime.inbox.add(values)
+        stored = not runtime.inbox.seen(message.provider, message.external_id) \
+            and runtime.inbox.add(values)
     else:
         with runtime.db.connection() as conn:
             stored = conn.execute(_STATEMENTS[conn.dialect.name], values).scalar() is not None
