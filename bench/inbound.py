@@ -250,7 +250,7 @@ def profile(folder: str, master: int, others: tuple[int, ...], seconds: int) -> 
     embedded = processes(lambda st, _c: any(f"\nPPid:\t{pid}\n" in st for pid in web))
     targets = [("web", pid) for pid in web] + [("worker", pid) for pid in (*others, *embedded)]
     return [subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--duration", str(seconds),
-                              "--rate", "200", "--format", "raw", "--threads", "--nonblocking", "--gil", 
+                              "--rate", "200", "--format", "raw", "--threads", "--nonblocking", "--idle", 
                               "--output", f"{folder}/{role}-{pid}.txt"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for role, pid in targets]
