@@ -54,13 +54,16 @@ def normalise_address(message: InboundMessage) -> str:
     return phone or message.address
 
 
-def answerable(runtime, message: InboundMessage) -> bool:
-    """A short code, a brand name, an operator's robot writing through a real gateway is
-    never answered (it could cost money or start two robots talking), never a citizen."""
+def prepare(runtime, message: InboundMessage) -> InboundMessage | None:
+    """The message cleaned and its sender normalised; None for a sender never answered:
+    a short code, a brand name, an operator's robot writing through a real gateway (it
+    could cost money or start two robots talking), never a citizen."""
+    message = clean(message)
+    message = replace(message, address=normalise_address(message))
     if message.provider in SMS_GATEWAYS and sms_phone(message.channel, message.address) is None:
         runtime.host.count(f"{message.provider}.ignored.not_a_phone")
-        return False
-    return True
+        return None
+    return message
 
 
 def event_values(message: InboundMessage, now: datetime, status: str) -> dict:
@@ -99,9 +102,8 @@ _STATEMENTS = {name: _insert_statement(name) for name in ("sqlite", "postgresql"
 def accept(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
     """Store the message as a pending event; answer whether it was a repeat."""
     now = now or datetime.now(timezone.utc)
-    message = clean(message)
-    message = replace(message, address=normalise_address(message))
-    if not answerable(runtime, message):
+    message = prepare(runtime, message)
+    if message is None:
         return InboundResult(duplicate=False)
     values = event_values(message, now, "pending")
     if runtime.inbox is not None:   # SQLite: a file of its own, never waiting for processing

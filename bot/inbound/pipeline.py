@@ -12,7 +12,6 @@ processed and handles it in one transaction, and returns the replies.
 """
 
 import logging
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
@@ -26,7 +25,7 @@ from webhooks.contract import InboundMessage, InboundResult, Reply
 from webhooks.registry import PROVIDERS, SMS_GATEWAYS
 
 from ..conversation import Effects, load_state
-from .accept import answerable, clean, event_values, insert_for, normalise_address
+from .accept import event_values, insert_for, prepare
 from .citizens import citizen_for, join, phone_owner, sms_phone
 from .prefetch import Prefetched
 
@@ -139,9 +138,8 @@ def handle(runtime, session, message: InboundMessage, event_id: int, now: dateti
 def receive(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
     """Record and handle a message in one transaction, now (the console, `flask chat`)."""
     now = now or datetime.now(timezone.utc)
-    message = clean(message)
-    message = replace(message, address=normalise_address(message))
-    if not answerable(runtime, message):
+    message = prepare(runtime, message)
+    if message is None:
         return InboundResult(duplicate=False)
     with runtime.db.transaction() as session:
         values = event_values(message, now, "processed") | {"processed_at": now}
