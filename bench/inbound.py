@@ -211,7 +211,8 @@ def main() -> None:
                         "events per second for --seconds (a paced client), and report the reply "
                         "latency at that load")
     parser.add_argument("--profile", metavar="DIR", help="record each bot process with py-spy "
-                        "during the load (collapsed stacks, DIR/<role>-<pid>.txt)")
+                        "during the load (collapsed stacks, DIR/<role>-<pid>.txt; needs "
+                        "`pip install py-spy`, on PATH, and permission to trace)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
