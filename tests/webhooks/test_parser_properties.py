@@ -35,8 +35,8 @@ from webhooks.zalo import events, signature
 from tests.webhooks.test_kannel import KANNEL
 from tests.webhooks.test_kannel import SECRET as KANNEL_SECRET
 from tests.webhooks.test_smsgate import KEY, SMSGATE
-from tests.webhooks.test_zalo import APP_ID, OA_ID, USER, ZALO
-from tests.webhooks.test_zalo import SECRET as ZALO_SECRET
+from tests.webhooks.zalo_payloads import APP_ID, OA_ID, USER, ZALO
+from tests.webhooks.zalo_payloads import SECRET as ZALO_SECRET
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
 ROUTES = settings(max_examples=200, deadline=None, suppress_health_check=_QUIET)

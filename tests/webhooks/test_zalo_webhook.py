@@ -15,14 +15,12 @@ from webhooks.http import MAX_BODY
 from webhooks.zalo import messages, signature
 from webhooks.zalo.events import Ignored, read
 from bot.inbound import drain
-from tests.webhooks.zalo_payloads import (APP_ID, BASE, IMG, OA_ID, OTHER, SECRET, THUMB, USER,
+from tests.webhooks.zalo_payloads import (APP_ID, IMG, OA_ID, OTHER, SECRET, THUMB, USER, ZALO,
                                           attached, follow_event, oa_event, user_event)
 from tests.helpers import EMPTY, count, counters, outbox, table_counts
 
 # --- the webhook through the app ------------------------------------------------------------------
 
-ZALO = {"zalo_app_id": APP_ID, "zalo_oa_id": OA_ID, "zalo_oa_secret": SECRET,
-        "zalo_openapi_url": BASE}
 _serial = itertools.count(1)
 
 

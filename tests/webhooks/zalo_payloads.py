@@ -17,6 +17,8 @@ IMG = "https://photo-stal-1.zdn.vn/abc.jpg"
 THUMB = "https://photo-stal-1.zdn.vn/abc_thumb.jpg"
 BASE = "http://zalo.test"
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
+ZALO = {"zalo_app_id": APP_ID, "zalo_oa_id": OA_ID, "zalo_oa_secret": SECRET,   # app settings
+        "zalo_openapi_url": BASE}
 
 
 def mock() -> responses.RequestsMock:
