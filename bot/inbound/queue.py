@@ -13,7 +13,8 @@ Order per contact: only the oldest pending event of each (channel, address) can 
 claimed. On PostgreSQL several processors claim with `FOR UPDATE SKIP LOCKED`: a head
 another processor holds is skipped, and the contact's later events are not heads while it
 is pending, so they wait. On SQLite every write transaction holds the one writer lock
-(storage.db.WriterLock, across processes), so passes run one at a time.
+(storage/locks.py, across processes) and one worker is active, so passes run one at a
+time; each pass first moves what webhooks wrote to SQLite's inbox (storage/inbox.py).
 
 Failures: retried after BACKOFF, the contact's later events waiting behind; after
 `inbound_attempts` tries the event is parked as "failed" with its error, and the
@@ -41,7 +42,8 @@ BACKOFF = (timedelta(seconds=2), timedelta(seconds=10), timedelta(seconds=60))
 BATCH = 32             # events claimed per pass
 MOVE = 1000            # arrivals moved from SQLite's inbox per pass
 WINDOW, WINDOWS = 256, 8   # pending ids read per look for heads, and looks per pass
-BUDGET_SECONDS = 0.05  # a pass stops taking new events after this (SQLite: acks wait meanwhile)
+BUDGET_SECONDS = 0.05  # a pass stops taking new events after this (on SQLite the dispatcher
+                       # and delivery reports wait for it; acknowledgements never do)
 
 # Written into the SQL, not bound: only then can SQLite (and PostgreSQL's generic plans)
 # use the partial indexes, which hold just the few rows that wait.
@@ -128,8 +130,9 @@ def process_pending(runtime, now: datetime | None = None, limit: int = BATCH) ->
     now = now or datetime.now(timezone.utc)
     try:
         return _together(runtime, now, limit)
-    except Exception:
-        log.info("an inbound batch failed; taking its events one by one", exc_info=True)
+    except Exception as exc:   # each event's own failure is logged (redacted) when it recurs
+        log.info("an inbound batch failed (%s); taking its events one by one",
+                 redact(f"{type(exc).__name__}: {exc}")[:300])
         return process_one_by_one(runtime, now, limit)
 
 
