@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 import bot.inbound.pipeline
+import bot.inbound.queue
 from bot.inbound import accept, drain, process_pending
 from bot.inbound.queue import claim, message_of, move_arrivals, stats
 from storage.models import Answer, Citizen, Contact, InboundEvent, Outbox
@@ -34,6 +35,14 @@ def zalo(user: str, text: str, external_id: str | None = None, provider: str = "
 def events(runtime) -> list[InboundEvent]:
     with runtime.db.read() as session:
         return session.scalars(select(InboundEvent).order_by(InboundEvent.id)).all()
+
+
+@pytest.fixture
+def whole_batches(monkeypatch):
+    """A pass takes every claimed event, however slow the machine is right now (the
+    50 ms budget would otherwise end a batch early, and a test that needs two events in
+    one batch would depend on timing)."""
+    monkeypatch.setattr(bot.inbound.queue, "BUDGET_SECONDS", 60.0)
 
 
 def waiting(runtime) -> int:
@@ -93,7 +102,7 @@ def test_a_copy_delivered_while_the_first_is_pending_is_processed_once(runtime):
     assert count(runtime, Outbox) == 2   # the welcome and the consent question, once
 
 
-def test_a_contacts_later_message_waits_for_its_earlier_one(runtime):
+def test_a_contacts_later_message_waits_for_its_earlier_one(runtime, whole_batches):
     for i, text in enumerate(REGISTER):
         accept(runtime, zalo("u-4", text), NOW + timedelta(seconds=i))
     accept(runtime, zalo("u-5", "xin chao"), NOW)
@@ -107,7 +116,8 @@ def test_a_contacts_later_message_waits_for_its_earlier_one(runtime):
     assert (citizen.name, citizen.birth_year) == ("Nguyen Van Tu", 1956)
 
 
-def test_one_bad_event_in_a_batch_neither_undoes_nor_repeats_the_others(runtime, monkeypatch):
+def test_one_bad_event_in_a_batch_neither_undoes_nor_repeats_the_others(runtime, monkeypatch,
+                                                                       whole_batches):
     real_step = bot.inbound.pipeline.step
 
     def step(script, state, inbound, now):
