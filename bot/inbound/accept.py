@@ -9,6 +9,7 @@ acknowledged without a second row. The processor (queue.py) runs the conversatio
 
 import logging
 import re
+import weakref
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
 
@@ -96,7 +97,13 @@ def _insert_statement(dialect: str):
     return stmt
 
 
-_STATEMENTS = {name: _insert_statement(name) for name in ("sqlite", "postgresql")}
+_PREPARED = weakref.WeakKeyDictionary()   # Database → its prepared acknowledgement
+
+
+def _statement(db):
+    if db not in _PREPARED:
+        _PREPARED[db] = db.prepared(_insert_statement(db.engine.dialect.name))
+    return _PREPARED[db]
 
 
 def accept(runtime, message: InboundMessage, now: datetime | None = None) -> InboundResult:
@@ -110,8 +117,7 @@ def accept(runtime, message: InboundMessage, now: datetime | None = None) -> Inb
         stored = not runtime.inbox.seen(message.provider, message.external_id) \
             and runtime.inbox.add(values)
     else:
-        with runtime.db.connection() as conn:
-            stored = conn.execute(_STATEMENTS[conn.dialect.name], values).scalar() is not None
+        stored = _statement(runtime.db)(values) is not None
     if not stored:
         log.info("duplicate %s message %s ignored", message.provider, mask(message.external_id))
         return InboundResult(duplicate=True)
