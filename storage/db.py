@@ -81,9 +81,8 @@ class Database:
 
     @contextmanager
     def connection(self):
-        """A transaction on a bare Core connection, no ORM session: for the one prepared
-        statement of a webhook acknowledgement, where a session's bookkeeping would cost
-        more than the statement. Same writer rules as `transaction`."""
+        """A transaction on a bare Core connection, no ORM session, for a single Core
+        statement (SQLite's inbox). Same writer rules as `transaction`."""
         if getattr(self._open, "transaction", False):
             raise RuntimeError("a transaction is already open in this thread")
         self._open.transaction = True
@@ -119,9 +118,9 @@ class Database:
                 try:
                     cursor = conn.cursor()
                     cursor.execute(sql, params)
-                    row = cursor.fetchone()
+                    rows = cursor.fetchall()   # to the end: sqlite3 finishes the statement
                     conn.commit()
-                    return row
+                    return rows[0] if rows else None
                 except BaseException:
                     conn.rollback()
                     raise
@@ -140,11 +139,6 @@ class Database:
 
     def _write_lock(self):
         return self._writer.hold() if self._writer else nullcontext()
-
-    def writer(self):
-        """The writer lock alone, for a statement sent on a raw driver connection
-        (storage/inbox.py)."""
-        return self._write_lock()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -17,7 +17,8 @@ import sqlite3
 import threading
 
 from sqlalchemy import (JSON, Column, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        delete, func, select)
+                        bindparam, delete, func, select)
+from sqlalchemy.dialects import sqlite
 
 from .db import BUSY_TIMEOUT_MS, Database
 from .models import UTCDateTime
@@ -42,42 +43,31 @@ class Inbox:
         self.db = Database(f"sqlite:///{database_path}-inbox{LAYOUT}.sqlite3")
         metadata.create_all(self.db.engine)
         self._main = database_path
-        # The acknowledgement's two statements go to the driver directly: SQLAlchemy's
-        # connection, transaction and execution bookkeeping cost more than the statements
-        # themselves on this path (docs/performance.md). Values are converted by the same
-        # type processors SQLAlchemy uses, so `take` reads them back as it wrote them.
-        dialect = self.db.engine.dialect
-        self._convert = [(f, arrivals.c[f].type.dialect_impl(dialect).bind_processor(dialect))
-                         for f in FIELDS]
-        self._insert = (f"INSERT INTO arrivals ({', '.join(FIELDS)}) VALUES "
-                        f"({', '.join('?' for _ in FIELDS)}) "
-                        "ON CONFLICT (provider, external_id) DO NOTHING RETURNING id")
-        self._local = threading.local()
+        # The acknowledgement goes to the driver directly (Database.prepared): SQLAlchemy's
+        # connection, transaction and execution bookkeeping cost more than the statement.
+        self._add = self.db.prepared(
+            sqlite.insert(arrivals).values({f: bindparam(f) for f in FIELDS})
+            .on_conflict_do_nothing(index_elements=["provider", "external_id"])
+            .returning(arrivals.c.id))
+        self._readers = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
-    def _connection(self, name: str, target: str) -> sqlite3.Connection:
-        conn = getattr(self._local, name, None)
-        if conn is None:
-            conn = sqlite3.connect(target, isolation_level=None, uri=True,   # one per thread;
-                                   timeout=BUSY_TIMEOUT_MS / 1000,       # dispose closes them
-                                   check_same_thread=False)              # from its own
-            conn.execute("PRAGMA synchronous=NORMAL")   # as storage.db sets it: WAL, durable
-            setattr(self._local, name, conn)
-            with self._lock:
-                self._opened.append(conn)
-        return conn
-
     def add(self, values: dict) -> bool:
         """Store one arrival; False when this provider delivered it before."""
-        params = [convert(values[f]) if convert else values[f] for f, convert in self._convert]
-        conn = self._connection("inbox", f"file:{self.db.engine.url.database}")
-        with self.db.writer():
-            return conn.execute(self._insert, params).fetchone() is not None
+        return self._add({f: values[f] for f in FIELDS}) is not None
 
     def seen(self, provider: str, external_id: str) -> bool:
-        """Already moved into the main database's inbound_events (a read: no lock)."""
-        conn = self._connection("main", f"file:{self._main}?mode=ro")
+        """Already moved into the main database's inbound_events (a read: no lock; one
+        read-only driver connection per thread, for the same reason as `add`)."""
+        conn = getattr(self._readers, "main", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self._main}?mode=ro", uri=True, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)   # dispose closes it from elsewhere
+            self._readers.main = conn
+            with self._lock:
+                self._opened.append(conn)
         return conn.execute("SELECT 1 FROM inbound_events WHERE provider = ? AND external_id = ?",
                             (provider, external_id)).fetchone() is not None
 
@@ -105,5 +95,5 @@ class Inbox:
             for conn in self._opened:
                 conn.close()
             self._opened.clear()
-        self._local = threading.local()
+        self._readers = threading.local()
         self.db.dispose()
