@@ -14,7 +14,7 @@ from . import cli
 from .config import ROOT, Settings
 from .runtime import Runtime
 from .inbound.queue import stats as inbound_stats
-from .outbox import queued as outbox_queued
+from .delivery.dispatch import queued as outbox_queued
 from .embedded import EmbeddedWorker
 
 

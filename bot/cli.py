@@ -21,7 +21,7 @@ from webhooks.http import mask
 
 from .inbound import drain, receive
 from .inbound.queue import parked, retry
-from .outbox import dispatch_due
+from .delivery.dispatch import dispatch_due
 from .seed import seed_demo
 from .tokens import TokenError
 from .workers import run_worker

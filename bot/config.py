@@ -34,6 +34,20 @@ class Settings:
     worker_nice: int = 10                  # CDHT_WORKER_NICE: the worker process's CPU niceness
                                            #   (acknowledging first when the CPU is short)
     max_attempts: int = 5                  # CDHT_MAX_ATTEMPTS: sends tried before "failed"
+    # Delivery (docs/operations.md)
+    send_window: str = "07:00-21:00"       # CDHT_SEND_WINDOW: when reminders and announcements
+                                           #   go out, Vietnam time; "always": at any hour
+    send_batch: int = 64                   # CDHT_SEND_BATCH: outbox rows claimed at a time
+    send_concurrency: int = 8              # CDHT_SEND_CONCURRENCY: sends in flight per worker
+    send_lease: float = 120.0              # CDHT_SEND_LEASE: seconds a claim lasts; a row still
+                                           #   "sending" after it is checked and sent again
+    provider_timeout: float = 10.0         # CDHT_PROVIDER_TIMEOUT: seconds to wait for a provider
+    rate_zalo: float = 60.0                # CDHT_RATE_ZALO: messages/s per OA (0: no limit)
+    rate_zns: float = 10.0                 # CDHT_RATE_ZNS
+    rate_kannel: float = 10.0              # CDHT_RATE_KANNEL
+    rate_smsgate: float = 1.0              # CDHT_RATE_SMSGATE: one Android phone's pace
+    reminder_days: str = "1,3,7"           # CDHT_REMINDER_DAYS: days of silence before each
+                                           #   reminder of an unfinished assessment ("": none)
     public_url: str = "http://127.0.0.1:5000"  # CDHT_PUBLIC_URL: how providers reach us
     # Zalo Official Account (docs/zalo.md)
     zalo_app_id: str | None = None         # CDHT_ZALO_APP_ID
@@ -70,6 +84,10 @@ class Settings:
             return self.embedded_workers
         return self.database_url.startswith("sqlite")
 
+    @property
+    def reminder_ladder(self) -> tuple[int, ...]:
+        return tuple(int(day) for day in self.reminder_days.replace(" ", "").split(",") if day)
+
     def check(self) -> "Settings":
         choices = {"zalo_signature": ("enforce", "log"),
                    "zalo_paid_window": ("allow", "deny", "replies"),
@@ -79,6 +97,20 @@ class Settings:
             if getattr(self, name) not in allowed:
                 names = ", ".join(a for a in allowed if a)
                 raise ConfigError(f"CDHT_{name.upper()} must be one of {names}")
+        from .delivery.window import SendWindow
+        try:
+            SendWindow.parse(self.send_window)
+        except ValueError as exc:
+            raise ConfigError(f"CDHT_SEND_WINDOW: {exc}") from None
+        try:
+            ladder = self.reminder_ladder
+        except ValueError:
+            ladder = ()
+        if list(ladder) != sorted(set(ladder)) or any(day <= 0 for day in ladder) or (
+                self.reminder_days.strip() and not ladder):
+            raise ConfigError("CDHT_REMINDER_DAYS must be increasing whole days, e.g. 1,3,7")
+        if self.send_batch < 1 or self.send_concurrency < 1 or self.send_lease <= 0:
+            raise ConfigError("CDHT_SEND_BATCH, CDHT_SEND_CONCURRENCY and CDHT_SEND_LEASE must be positive")
         return self
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 
 from flows import effects as fx
 from flows.state import AssessmentView, Position, Profile, State
@@ -128,8 +128,9 @@ class Effects:
         contact_ids = select(Contact.id).where(Contact.citizen_id == self.citizen.id)
         # Texts already sent or still waiting are redacted; waiting ones are not sent.
         # (The confirmation of this deletion is queued after this, untouched.)
-        self.session.execute(update(Outbox).where(Outbox.contact_id.in_(contact_ids))
-                             .values(text=REDACTED,
+        self.session.execute(update(Outbox).where(or_(Outbox.contact_id.in_(contact_ids),
+                                                      Outbox.citizen_id == self.citizen.id))
+                             .values(text=REDACTED, sms_text=None, template_data=None,
                                      status=case((Outbox.status == "queued", "cancelled"),
                                                  else_=Outbox.status)))
         self.session.execute(update(Contact).where(Contact.citizen_id == self.citizen.id)

@@ -18,6 +18,7 @@ from storage.models import Assessment
 from webhooks.registry import PROVIDERS
 
 from .config import ConfigError, Settings
+from .delivery.dispatch import Sender
 from .doorbell import Doorbell
 from .units.directory import load_directory
 
@@ -66,6 +67,7 @@ class Runtime:
             if chosen and chosen not in self.channels:
                 raise ConfigError(f"CDHT_{name.upper()}={chosen} but that gateway is not configured")
         self.outbox_waiting = threading.Event()   # set after a commit that queued messages
+        self.sender = Sender(settings.send_concurrency)   # the dispatcher's thread pool
         self.doorbell = Doorbell(settings.database_url)   # rung after a commit that stored an event
         database = make_url(settings.database_url).database
         # SQLite: webhooks write to a file of their own (storage/inbox.py)
@@ -99,6 +101,7 @@ class Runtime:
 
     def dispose(self) -> None:
         """Close the database files and sockets (tests build many runtimes)."""
+        self.sender.close()
         self.db.dispose()
         if self.inbox is not None:
             self.inbox.dispose()

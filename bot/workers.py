@@ -1,5 +1,4 @@
-"""The worker: the inbound processor, the outbox dispatcher (which also keeps the Zalo
-token fresh) and a thread that wakes the processor when another process stores an event
+"""The worker: the inbound processor, the outbox dispatcher (bot/delivery/) and a thread that wakes the processor when another process stores an event
 (PostgreSQL: LISTEN; SQLite: the doorbell socket, bot/doorbell.py).
 
 `run_worker` is the body of a worker process: `flask --app wsgi worker`, or the child
@@ -20,10 +19,10 @@ from sqlalchemy.engine import make_url
 
 from .inbound.accept import NOTIFY_CHANNEL
 from .inbound.queue import process_pending
-from .outbox import dispatch_due
-from .tokens import keep_fresh
+from .delivery.dispatch import dispatch_pass
+from .delivery.recovery import sweep
 
-TOKEN_CHECK_SECONDS = 600   # how often to look whether the Zalo token needs refreshing
+SWEEP_SECONDS = 10          # how often the dispatcher settles sends whose lease ran out
 LISTEN_RECONNECT_SECONDS = 5
 
 log = logging.getLogger(__name__)
@@ -71,18 +70,30 @@ class Workers:
 
     def _dispatch(self) -> None:
         interval = self.runtime.settings.dispatch_interval
-        next_token_check = 0.0
+        next_sweep = 0.0
+        if self.runtime.db.is_sqlite:   # the one active worker: every "sending" row is an orphan
+            self._sweep(everything=True)
         while not self.stopping.is_set():
             self.runtime.outbox_waiting.clear()
+            pause = interval
             try:
-                if time.monotonic() >= next_token_check:
-                    keep_fresh(self.runtime)
-                    next_token_check = time.monotonic() + TOKEN_CHECK_SECONDS
-                while dispatch_due(self.runtime) and not self.stopping.is_set():
-                    pass
+                if time.monotonic() >= next_sweep:
+                    self._sweep()
+                    next_sweep = time.monotonic() + SWEEP_SECONDS
+                while not self.stopping.is_set():
+                    passed = dispatch_pass(self.runtime)
+                    if passed.wait is not None:   # a bucket is dry: back when it refills
+                        pause = min(pause, max(passed.wait, 0.01))
+                    if not passed.tried:
+                        break
             except Exception:
                 log.exception("dispatcher pass failed; trying again in %ss", interval)
-            self.runtime.outbox_waiting.wait(interval)
+            self.runtime.outbox_waiting.wait(pause)
+
+    def _sweep(self, everything: bool = False) -> None:
+        swept = sweep(self.runtime, datetime.now(timezone.utc), everything)
+        if swept.found or swept.resent or swept.unsettled:
+            log.warning("sends in doubt settled: %s", swept)
 
     def _listen(self) -> None:
         """LISTEN for events stored by other processes; reconnect when the link drops."""

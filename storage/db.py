@@ -12,6 +12,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -144,3 +145,8 @@ class Database:
         self.engine.dispose()
         if self._writer:
             self._writer.close()
+
+
+def insert_for(session):
+    """INSERT with ON CONFLICT for the session's database."""
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert

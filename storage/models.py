@@ -9,7 +9,7 @@ still honoured and the outbox still tells what was sent.
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
                         TypeDecorator, UniqueConstraint)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -175,34 +175,138 @@ class Answer(Base):
     answered_at: Mapped[datetime]
 
 
+QUEUED = sql("status = 'queued'")
+SENDING = sql("status = 'sending'")
+
+
 class Outbox(Base):
-    """One outgoing message and everything known about sending it."""
+    """One outgoing message to one recipient, and everything known about sending it.
+
+    A reply is bound to the conversation it answers: its channel, provider and address
+    are set when it is queued. A reminder or announcement is planned for a *citizen*
+    (`channel` "auto"): the dispatcher picks the channel when it sends (Zalo CS → ZNS →
+    SMS, bot/delivery/routing.py), records it and why (`route`), and moves on to the
+    next one when a channel cannot reach the citizen (`tried`). Every try is a
+    DeliveryAttempt row."""
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_leased", "lease_until", postgresql_where=SENDING, sqlite_where=SENDING),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))     # "zalo" | "sms"
+    citizen_id: Mapped[int | None] = mapped_column(
+        ForeignKey("citizens.id", ondelete="SET NULL"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))     # "zalo" | "zns" | "sms"; "auto": not yet routed
     provider: Mapped[str] = mapped_column(String(32))    # who sends it: "console", "zalo", "kannel"...
     address: Mapped[str] = mapped_column(String(128))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)               # as the channel sends it (Zalo form until routed)
+    sms_text: Mapped[str | None] = mapped_column(Text)    # the SMS form, for a row not yet routed
+    template_data: Mapped[dict | None] = mapped_column(JSON)   # ZNS template parameters
     segments: Mapped[int] = mapped_column(Integer, default=1)
     encoding: Mapped[str] = mapped_column(String(8), default="GSM-7")
-    kind: Mapped[str] = mapped_column(String(16), default="reply")  # | "reminder" | "broadcast"
+    kind: Mapped[str] = mapped_column(String(16), default="reply")  # | "reminder" | "broadcast" | "course"
     priority: Mapped[int] = mapped_column(Integer, default=0)       # higher goes first
     status: Mapped[str] = mapped_column(String(16), default="queued")
-    # queued → sending → sent → delivered, or failed; "cancelled" when no longer wanted;
-    # "needs_fallback" when this channel cannot reach the citizen (another may)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # queued → sending → sent → delivered, or failed; "cancelled" when no longer wanted
+    # (opted out, broadcast cancelled, citizen deleted)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)   # tries on the current channel
     next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]   # "sending": the worker's claim ends then
+    route: Mapped[str | None] = mapped_column(String(200))   # the channel chosen, and why
+    tried: Mapped[str] = mapped_column(String(64), default="", server_default="")  # "zalo,zns": could not reach
     provider_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
     error: Mapped[str | None] = mapped_column(Text)
-    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)   # one per recipient and purpose
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]   # the provider says it reached the phone
     seen_at: Mapped[datetime | None]        # ... and that the citizen opened it
     updated_at: Mapped[datetime]
+
+
+# what the dispatcher reads, in the order it reads it: replies first, then the oldest due;
+# only rows that wait are in it
+Index("ix_outbox_queue", Outbox.priority.desc(), Outbox.next_attempt_at, Outbox.id,
+      postgresql_where=QUEUED, sqlite_where=QUEUED)
+
+
+class DeliveryAttempt(Base):
+    """One try at sending an outbox row: when, through whom, what came of it, and what
+    the provider answered (numbers masked) — why a message failed, for an officer."""
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(32))
+    # "sent" | "retry" | "fallback" | "failed" | "unreachable" | "in_doubt" | "found"
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class RateBucket(Base):
+    """A token bucket shared by every worker: `tokens` as of `updated_at`."""
+    __tablename__ = "rate_buckets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)   # "zalo", "zns", "sms:kannel"…
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime]
+
+
+class Broadcast(Base):
+    """An announcement to the citizens of a unit's subtree; its messages are outbox rows."""
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    text: Mapped[str] = mapped_column(Text)
+    sms_text: Mapped[str] = mapped_column(Text)
+    target_group: Mapped[str | None] = mapped_column(String(64))     # None: every group
+    assessment: Mapped[str] = mapped_column(String(16), default="all")  # "unfinished" | "completed" | "all"
+    # "scheduled" → "planned" (its rows exist) → "cancelled"
+    state: Mapped[str] = mapped_column(String(16))
+    send_at: Mapped[datetime]
+    planned: Mapped[int | None] = mapped_column(Integer)   # recipients, once planned
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    planned_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    unit: Mapped[Unit] = relationship()
+
+
+class Course(Base):
+    """A community learning centre course (the console comes with the campaigns issue)."""
+    __tablename__ = "courses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    indicators: Mapped[list] = mapped_column(JSON, default=list)   # the indicator ids it helps with
+    created_at: Mapped[datetime]
+
+
+class CourseSignup(Base):
+    """A citizen's answer to a course announcement: coming or not."""
+    __tablename__ = "course_signups"
+    __table_args__ = (UniqueConstraint("course_id", "citizen_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"),
+                                            index=True)
+    coming: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime]
+
+
+class JobRun(Base):
+    """The last run of each scheduled job (shown on /healthz)."""
+    __tablename__ = "job_runs"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Evidence(Base):

@@ -18,8 +18,9 @@ sys.path.insert(0, str(ROOT))
 from storage import migrate  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.inbox import Inbox, arrivals  # noqa: E402
-from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,  # noqa: E402
-                            ConversationSession, Evidence, InboundEvent, Outbox, ProviderToken)
+from storage.models import (Answer, Assessment, Broadcast, Citizen, ConsentRecord,  # noqa: E402
+                            Contact, ConversationSession, Course, CourseSignup, DeliveryAttempt,
+                            Evidence, InboundEvent, JobRun, Outbox, ProviderToken, RateBucket)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 # CI runs the property tests on a fixed set of examples, so a run is repeatable; locally
@@ -28,8 +29,9 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 # Rows a test may create, children first; units and officers are seeded once.
-PER_TEST_TABLES = (Outbox, InboundEvent, ConsentRecord, Evidence, Answer, Assessment,
-                   ConversationSession, Contact, Citizen, ProviderToken)
+PER_TEST_TABLES = (DeliveryAttempt, Outbox, Broadcast, CourseSignup, Course, InboundEvent,
+                   ConsentRecord, Evidence, Answer, Assessment, ConversationSession, Contact,
+                   Citizen, ProviderToken, RateBucket, JobRun)
 
 
 def pytest_report_header(config):
@@ -94,8 +96,10 @@ def make_app(clean_db):
     apps = []
 
     def factory(**overrides):
+        # Tests pass their own `now`, mostly not today: quiet hours are off unless a
+        # test is about them
         settings = {"database_url": clean_db, "console": True, "embedded_workers": False,
-                    "criteria_dir": None, **overrides}
+                    "criteria_dir": None, "send_window": "always", **overrides}
         app = create_app(settings)
         apps.append(app)
         return app

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.export import assessment_rows
 from bot.inbound import receive
 from bot.inbound.accept import normalise_address
-from bot.outbox import dispatch_due
+from bot.delivery.dispatch import dispatch_due
 from webhooks.contract import InboundMessage
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

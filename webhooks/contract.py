@@ -123,6 +123,7 @@ class OutboundMessage:
     kind: str                                  # "reply" | "reminder" | "broadcast"
     last_inbound_at: datetime | None = None    # the citizen's last message on this contact
     encoding: str = "GSM-7"                    # SMS: "UCS-2" when the text needs it
+    template: Mapping[str, str] | None = None  # channel "zns": the template's parameters
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,15 @@ class ChannelError(Exception):
     retry = False
     fallback = False
 
-    def __init__(self, reason: str, contact: str | None = None, hold: bool = False):
+    def __init__(self, reason: str, contact: str | None = None, hold: bool = False,
+                 in_doubt: bool = False, slow_down: bool = False):
         super().__init__(reason)
         self.contact = contact
         self.hold = hold   # RetryLater: our side is not ready (no token); never give up on it
+        # RetryLater: the request may have reached the provider (a read timeout): ask the
+        # provider before sending again (Channel.reconcile), or rely on its idempotency
+        self.in_doubt = in_doubt
+        self.slow_down = slow_down   # RetryLater: the provider says we go too fast (Zalo -32)
 
 
 class RetryLater(ChannelError):
@@ -157,6 +163,10 @@ class Rejected(ChannelError):
 
 
 class Channel(Protocol):
+    """`idempotent` (optional, default False): sending the same outbox row twice makes one
+    message (SMSGate keys messages by our id), so a send in doubt may simply be repeated.
+    `reconcile(message, since)` (optional): whether a send in doubt reached the provider
+    after `since` — its SendResult, None if it did not; RetryLater if it cannot tell now."""
     name: str
 
     def parts(self, text: str) -> list[str]:

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import requests
 from flask import jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -126,3 +127,15 @@ def hand_over(host, provider: str, read, body):
         return jsonify(ok=True, updated=host.status(item))
     assert isinstance(item, InboundMessage)
     return jsonify(ok=True, duplicate=host.inbound(item).duplicate)
+
+
+def reached(exc) -> bool:
+    """Whether a failed request (a requests exception) may have reached the provider: a
+    read timeout or a connection dropped mid-answer may have; a refused or timed-out
+    connection cannot have."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return not type(reason).__name__.endswith(("NewConnectionError", "NameResolutionError"))
+    return True

@@ -33,10 +33,6 @@ NOTIFY_CHANNEL = "cdht_inbound"   # LISTENed to by workers in other processes
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def insert_for(session):
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-
-
 def clean(message: InboundMessage) -> InboundMessage:
     text = _CONTROL.sub("", message.text).encode("utf-8", "replace").decode("utf-8")
     return replace(message, text=text)

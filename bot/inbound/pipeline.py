@@ -20,17 +20,19 @@ from flows import effects as fx
 from flows.engine import Inbound, step
 from messages_vi.gsm import segments
 from messages_vi.render import TIMEZONE, Recipient
+from storage.db import insert_for
 from storage.models import Contact, InboundEvent, Outbox
 from webhooks.contract import InboundMessage, InboundResult, Reply
-from webhooks.registry import PROVIDERS, SMS_GATEWAYS
+from webhooks.registry import SMS_GATEWAYS
 
 from ..conversation import Effects, load_state
-from .accept import event_values, insert_for, prepare
+from ..delivery.claim import REPLY_PRIORITY
+from ..delivery.routing import sms_gateway
+from .accept import event_values, prepare
 from .citizens import citizen_for, join, phone_owner, sms_phone
 from .prefetch import Prefetched
 
 log = logging.getLogger(__name__)
-REPLY_PRIORITY = 10
 
 
 def lock_contact(session, channel: str, address: str, now: datetime, cache=None) -> Contact:
@@ -43,16 +45,6 @@ def lock_contact(session, channel: str, address: str, now: datetime, cache=None)
     return session.scalars(select(Contact).where(Contact.channel == channel,
                                                  Contact.address == address)
                            .with_for_update()).one()
-
-
-def sms_gateway(settings, kind: str) -> str | None:
-    """Which SMS gateway sends a message of `kind`: CDHT_SMS_REPLY_GATEWAY or
-    CDHT_SMS_BULK_GATEWAY, else the only one configured (None: none, or several)."""
-    chosen = settings.sms_reply_gateway if kind == "reply" else settings.sms_bulk_gateway
-    if chosen:
-        return chosen
-    configured = [name for name in SMS_GATEWAYS if PROVIDERS[name].configured(settings)]
-    return configured[0] if len(configured) == 1 else None
 
 
 def reply_provider(settings, message: InboundMessage) -> str:

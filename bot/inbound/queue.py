@@ -29,11 +29,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, func, literal_column, select, update
 
 from storage.inbox import FIELDS
+from storage.db import insert_for
 from storage.models import InboundEvent
 from webhooks.contract import Attachment, InboundMessage
 from webhooks.http import redact
 
-from .accept import insert_for, notify
+from .accept import notify
 from .prefetch import prefetch
 from .pipeline import handle
 

@@ -122,7 +122,7 @@ def test_consent_and_opt_out_are_dated_records(runtime):
 
 
 def test_delete_removes_the_citizen_and_redacts_sent_texts(runtime):
-    from bot.outbox import dispatch_due
+    from bot.delivery.dispatch import dispatch_due
     say(runtime, "0912345678", *REGISTER, "1")
     dispatch_due(runtime, NOW + timedelta(minutes=1))
     say(runtime, "0912345678", "XOA", "co", now=NOW + timedelta(minutes=2))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.inbound import drain
-from bot.outbox import dispatch_due
+from bot.delivery.dispatch import dispatch_due
 from messages_vi.gsm import is_gsm, segments
 from storage.models import InboundEvent, Outbox
 from tests.kannel_rig import INSTALLED, KannelRig

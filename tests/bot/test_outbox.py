@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.inbound import receive
-from bot.outbox import dispatch_due
+from bot.delivery.dispatch import dispatch_due
 from storage.models import Outbox
 from webhooks.contract import (InboundMessage, OutboundMessage, Rejected, RetryLater,
                                SendResult)

@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from bot.export import assessment_rows
 from bot.inbound import drain
-from bot.outbox import dispatch_due
+from bot.delivery.dispatch import dispatch_due
 from storage.models import Answer, InboundEvent, Outbox, ProviderToken
 from tests.fake_zalo import FakeZalo, zalo_settings
 from tests.helpers import count

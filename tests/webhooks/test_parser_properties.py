@@ -97,8 +97,8 @@ def _edited(body, edits):
                 node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
             if value is MISSING:
                 del node[path[-1]]
-            else:
-                node[path[-1]] = value
+            else:   # a copy: a shared odd value edited twice would contain itself
+                node[path[-1]] = copy.deepcopy(value)
         except (KeyError, IndexError, TypeError):
             pass   # an earlier edit took the parent away
     return body

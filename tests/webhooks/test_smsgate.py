@@ -17,7 +17,7 @@ import responses
 from sqlalchemy import select
 
 from bot.inbound import drain
-from bot.outbox import dispatch_due
+from bot.delivery.dispatch import dispatch_due
 from storage.models import Contact, InboundEvent, Outbox
 from webhooks.contract import InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult, StatusReport
 from webhooks.http import MAX_BODY

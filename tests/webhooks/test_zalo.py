@@ -509,28 +509,29 @@ def test_send_without_a_token_is_retried_later_without_a_call():
         assert not rsps.calls
 
 
-# Held (never given up): token trouble on our side, and Zalo's rate limit and quota ("back
-# off, keep the message"). Other temporary trouble is retried a few times only.
+# Held (never given up): token trouble on our side, and Zalo's quota ("keep the message").
+# Other temporary trouble, Zalo's rate limit included, is retried a few times only.
 HOLDS = [
-    ("no token yet", None, "tok-2", [], True),
-    ("the refresh failed", "tok-1", None, [TOKEN_BAD], True),
-    ("the new token refused too", "tok-1", "tok-2", [TOKEN_BAD, TOKEN_BAD], False),
-    ("rate limit", "tok-1", "tok-2", [err(-32, "Your OA reached limit call api")], True),
-    ("quota", "tok-1", "tok-2", [err(-211, "Out of quota")], True),
-    ("HTTP 429", "tok-1", "tok-2", [{"status": 429}], True),
-    ("HTTP 500", "tok-1", "tok-2", [{"status": 500}], False),
+    ("no token yet", None, "tok-2", [], True, False),
+    ("the refresh failed", "tok-1", None, [TOKEN_BAD], True, False),
+    ("the new token refused too", "tok-1", "tok-2", [TOKEN_BAD, TOKEN_BAD], False, False),
+    # too fast is not our fault for ever: back off (and slow the whole channel), then give up
+    ("rate limit", "tok-1", "tok-2", [err(-32, "Your OA reached limit call api")], False, True),
+    ("quota", "tok-1", "tok-2", [err(-211, "Out of quota")], True, False),
+    ("HTTP 429", "tok-1", "tok-2", [{"status": 429}], False, True),
+    ("HTTP 500", "tok-1", "tok-2", [{"status": 500}], False, False),
 ]
 
 
-@pytest.mark.parametrize("token, fresh, answers, hold", [c[1:] for c in HOLDS],
+@pytest.mark.parametrize("token, fresh, answers, hold, slow_down", [c[1:] for c in HOLDS],
                          ids=[c[0] for c in HOLDS])
-def test_which_retries_are_held(token, fresh, answers, hold):
+def test_which_retries_are_held(token, fresh, answers, hold, slow_down):
     with mock() as rsps:
         for answer in answers:
             rsps.add(responses.POST, CS_URL, **answer)
         with pytest.raises(RetryLater) as caught:
             make_channel(FakeTokens(token, fresh)).send(outbound())
-    assert caught.value.hold is hold
+    assert (caught.value.hold, caught.value.slow_down) == (hold, slow_down)
 
 
 TEMPLATE_URL = BUSINESS + "/message/template"

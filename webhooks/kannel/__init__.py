@@ -20,7 +20,7 @@ from flask import Blueprint, Response, request
 
 from ..contract import (Host, InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult,
                         StatusReport)
-from ..http import Ignored, clean_id, mask, short_text, since_epoch, whole_number
+from ..http import Ignored, clean_id, mask, reached, short_text, since_epoch, whole_number
 
 NAME = "kannel"
 SMS_GATEWAY = True
@@ -167,10 +167,11 @@ class KannelChannel:
         if not message.text:
             raise Rejected("empty SMS")   # Kannel would send an empty message
         try:
-            response = self.http.get(self.settings.kannel_sendsms_url, timeout=TIMEOUT,
+            response = self.http.get(self.settings.kannel_sendsms_url, timeout=getattr(self.settings, "provider_timeout", TIMEOUT),
                                      params=sendsms_params(self.settings, message))
         except requests.RequestException as exc:
-            raise RetryLater(f"Kannel unreachable: {type(exc).__name__}") from exc
+            raise RetryLater(f"Kannel unreachable: {type(exc).__name__}",
+                             in_doubt=reached(exc)) from exc
         accepted(response.status_code, response.text)
         return SendResult(provider_message_id=provider_id(message.outbox_id))   # DLRs name it
 

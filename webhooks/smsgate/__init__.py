@@ -33,7 +33,7 @@ from flask import Blueprint, jsonify, request
 from ..contract import (Host, InboundMessage, OutboundMessage, Rejected, RetryLater, SendResult,
                         StatusReport)
 from ..http import (BadEvent, BodyTooLarge, Ignored, clean_id, hand_over, json_or_none, read_body,
-                    short_text, storable, whole_number)
+                    reached, short_text, storable, whole_number)
 
 NAME = "smsgate"
 SMS_GATEWAY = True   # replies and bulk SMS may be routed here (CDHT_SMS_*_GATEWAY)
@@ -197,6 +197,7 @@ def accepted(status: int, body: str) -> None:
 
 class SmsGateChannel:
     name = NAME
+    idempotent = True   # the gateway keys messages by our id: a repeat answers 409
 
     def __init__(self, settings, http=None):
         self.settings = settings
@@ -211,9 +212,10 @@ class SmsGateChannel:
         req = message_request(self.settings, message)
         try:
             response = self.http.request(req.method, req.url, json=req.json, auth=req.auth,
-                                         timeout=TIMEOUT)
+                                         timeout=getattr(self.settings, "provider_timeout", TIMEOUT))
         except requests.RequestException as exc:
-            raise RetryLater(f"SMSGate unreachable: {type(exc).__name__}") from exc
+            raise RetryLater(f"SMSGate unreachable: {type(exc).__name__}",
+                             in_doubt=reached(exc)) from exc
         accepted(response.status_code, response.text)
         return SendResult(provider_message_id=provider_id(message.outbox_id))   # webhooks name it
 

@@ -8,22 +8,26 @@ import requests
 
 from ..contract import NeedsFallback, OutboundMessage, Rejected, RetryLater, SendResult
 from . import zns
-from .messages import (BLOCKED, NOT_FOLLOWER, OUTSIDE_WINDOW, RETRY_LATER, TOKEN_ERRORS, Answer,
-                       HttpRequest, cs_text_request, may_send, read_answer, split_text, window)
+from ..http import reached
+from .messages import (BLOCKED, NOT_FOLLOWER, OUTSIDE_WINDOW, RATE_LIMITED, RETRY_LATER,
+                       TOKEN_ERRORS, Answer, HttpRequest, conversation_request, cs_text_request,
+                       may_send, read_answer, sent_in, split_text, window)
 
 log = logging.getLogger(__name__)
 TIMEOUT = 10
 
 
 def send_request(http, req: HttpRequest, timeout: float = TIMEOUT) -> tuple[int, object]:
-    """(HTTP status, JSON body or None); network trouble is a RetryLater."""
+    """(HTTP status, JSON body or None); network trouble is a RetryLater, in doubt when
+    the request may have got through (a read timeout)."""
     try:
         response = http.request(req.method, req.url, headers=req.headers, json=req.json,
                                 data=req.data, timeout=timeout)
     except requests.RequestException as exc:
-        raise RetryLater(f"network: {type(exc).__name__}") from exc
+        raise RetryLater(f"network: {type(exc).__name__}", in_doubt=reached(exc)) from exc
     if response.status_code >= 500 or response.status_code == 429:
-        raise RetryLater(f"HTTP {response.status_code} from Zalo", hold=response.status_code == 429)
+        raise RetryLater(f"HTTP {response.status_code} from Zalo",
+                         slow_down=response.status_code == 429)
     try:
         return response.status_code, response.json()
     except ValueError:
@@ -41,11 +45,15 @@ class ZaloChannel:
         self.tokens = tokens
         self.http = http or requests.Session()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.timeout = getattr(settings, "provider_timeout", TIMEOUT)
 
     def parts(self, text: str) -> list[str]:
         return split_text(text)
 
     def send(self, message: OutboundMessage) -> SendResult:
+        if message.channel == "zns":
+            return self.send_template(message.address, message.kind, dict(message.template or {}),
+                                      tracking_id=f"cdht-{message.outbox_id}")
         where = window(message.last_inbound_at, self.clock())
         if not may_send(message.kind, where, self.paid_window):
             raise NeedsFallback(f"outside the CS window ({where})")
@@ -65,12 +73,28 @@ class ZaloChannel:
 
     def _post(self, token: str, message: OutboundMessage) -> Answer:
         return read_answer(*send_request(self.http, cs_text_request(
-            self.base_url, token, message.address, message.text)))
+            self.base_url, token, message.address, message.text), self.timeout))
+
+    def reconcile(self, message: OutboundMessage, since: datetime) -> SendResult | None:
+        """Whether a CS message whose send is in doubt is in the conversation with the
+        user (sent at or after `since`). ZNS cannot be asked by our id: None, send again."""
+        if message.channel != "zalo":
+            return None
+        token = self.tokens.current()
+        if not token:
+            raise RetryLater("no Zalo access token to look the message up", hold=True)
+        status, body = send_request(self.http, conversation_request(
+            self.base_url, token, message.address), self.timeout)
+        if not isinstance(body, dict) or body.get("error") != 0:
+            error = body.get("error") if isinstance(body, dict) else f"HTTP {status}"
+            raise RetryLater(f"cannot read the conversation with the user: {error}")
+        found = sent_in(body, message.text, since)
+        return None if found is None else SendResult(provider_message_id=found)
 
     def send_template(self, phone_e164: str, kind: str, data: dict[str, str],
                       tracking_id: str) -> SendResult:
         """A ZNS template message by phone, for a message kind that has a template
-        (CDHT_ZNS_TEMPLATES); the fallback chain that calls it comes with delivery."""
+        (CDHT_ZNS_TEMPLATES): the fallback chain's second step."""
         template_id = self.templates.get(kind)
         if not template_id:
             raise NeedsFallback(f"no ZNS template for {kind!r} messages")
@@ -80,7 +104,8 @@ class ZaloChannel:
 
         def post(token: str) -> Answer:
             return read_answer(*send_request(self.http, zns.template_request(
-                self.business_url, token, phone_e164, template_id, data, tracking_id)))
+                self.business_url, token, phone_e164, template_id, data, tracking_id),
+                self.timeout))
 
         answer = post(token)
         if answer.error in TOKEN_ERRORS:
@@ -99,8 +124,10 @@ def outcome(answer: Answer) -> SendResult:
     code, text = answer.error, f"{answer.error} {answer.message}"
     if code == 0:
         return SendResult(provider_message_id=str(answer.data.get("message_id") or "") or None)
+    if code in RATE_LIMITED:
+        raise RetryLater(text, slow_down=True)
     if code in RETRY_LATER:
-        raise RetryLater(text, hold=True)   # keep the message however long the limit lasts
+        raise RetryLater(text, hold=True)   # keep the message however long the quota lasts
     if code in TOKEN_ERRORS:
         raise RetryLater(text)
     if code in NOT_FOLLOWER:

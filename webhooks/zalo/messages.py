@@ -5,11 +5,13 @@ network; `channel.py` sends them. Zalo reports errors inside HTTP 200
 (`{"error": -216, "message": ...}`), so every answer is read.
 """
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 MAX_TEXT = 2000
 FREE_WINDOW = timedelta(hours=48)
@@ -17,7 +19,8 @@ CS_WINDOW = timedelta(days=7)
 
 # What the channel does with each error code (reference: zalo-oa-api.md §2.6).
 TOKEN_ERRORS = {-216, -220}                      # refresh once, retry once
-RETRY_LATER = {-32, -211}                        # rate limit, quota: back off, never give up
+RATE_LIMITED = {-32}                             # too fast: slow down, back off, retry
+RETRY_LATER = {-211}                             # out of quota: wait for it, never give up
 OUTSIDE_WINDOW = {-230, -232, -305, -311}        # beyond the window: fallback
 NOT_FOLLOWER = {-213}
 BLOCKED = {-217, -227, -244}                     # blocked, banned or restricted the OA
@@ -44,6 +47,27 @@ def cs_text_request(base_url: str, access_token: str, user_id: str, text: str) -
     return HttpRequest("POST", f"{base_url.rstrip('/')}/v3.0/oa/message/cs",
                        headers={"access_token": access_token, "Content-Type": "application/json"},
                        json={"recipient": {"user_id": user_id}, "message": {"text": text}})
+
+
+def conversation_request(base_url: str, access_token: str, user_id: str,
+                         count: int = 10) -> HttpRequest:
+    """The latest messages between the OA and a user (at most 10 per call)."""
+    query = json.dumps({"user_id": user_id, "offset": 0, "count": count}, separators=(",", ":"))
+    return HttpRequest("GET", f"{base_url.rstrip('/')}/v2.0/oa/conversation?data={quote(query)}",
+                       headers={"access_token": access_token})
+
+
+def sent_in(body: Any, text: str, since: datetime) -> str | None:
+    """In a conversation answer, the id of a message the OA sent with exactly `text` at or
+    after `since` (None: not there). Items from the user have `src` 1."""
+    items = body.get("data") if isinstance(body, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or item.get("src") == 1 or item.get("message") != text:
+            continue
+        at = item.get("time")
+        if isinstance(at, (int, float)) and at >= since.timestamp() * 1000 - 60_000:   # clock skew
+            return str(item.get("message_id") or "") or "found"
+    return None
 
 
 def read_answer(status: int, body: Any) -> Answer:
