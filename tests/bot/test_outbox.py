@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.inbound import receive
+from bot.delivery.claim import claim
 from bot.delivery.dispatch import dispatch_due
-from storage.models import Outbox
-from webhooks.contract import (InboundMessage, OutboundMessage, Rejected, RetryLater,
-                               SendResult)
+from storage.models import DeliveryAttempt, Outbox
+from webhooks.contract import (InboundMessage, NeedsFallback, OutboundMessage, Rejected,
+                               RetryLater, SendResult)
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
@@ -53,6 +54,12 @@ def queue(runtime, *, provider="fake", next_attempt_at=NOW, **values) -> int:
 def load(runtime, outbox_id: int) -> Outbox:
     with runtime.db.transaction() as session:
         return session.get(Outbox, outbox_id)
+
+
+def attempts(runtime, outbox_id: int) -> list[DeliveryAttempt]:
+    with runtime.db.transaction() as session:
+        return session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.outbox_id == outbox_id)
+                               .order_by(DeliveryAttempt.id)).all()
 
 
 def test_replies_queued_by_receive_go_out_through_the_console(runtime):
@@ -99,36 +106,44 @@ def test_only_queued_rows_that_are_due_are_sent(runtime, fake, values, sent):
 OUTCOMES = [
     ("sent", None,
      {"status": "sent", "attempts": 1, "error": None, "provider_message_id": "fake-{id}",
-      "sent_at": NOW}),
+      "sent_at": NOW, "lease_until": None}, "sent"),
     ("retry later", RetryLater("429 too many requests"),
-     {"status": "queued", "attempts": 1, "error": "429 too many requests",
-      "next_attempt_at": NOW + timedelta(seconds=30), "sent_at": None}),
+     {"status": "queued", "attempts": 1, "error": "429 too many requests", "sent_at": None,
+      "lease_until": None}, "retry"),
     ("rejected", Rejected("number is blocked"),
-     {"status": "failed", "attempts": 1, "error": "number is blocked", "sent_at": None}),
+     {"status": "failed", "attempts": 1, "error": "number is blocked", "sent_at": None},
+     "failed"),
     ("unexpected exception", KeyError("boom"),
-     {"status": "queued", "attempts": 1, "error": "KeyError('boom')",
-      "next_attempt_at": NOW + timedelta(seconds=30), "sent_at": None}),
+     {"status": "queued", "attempts": 1, "error": "KeyError('boom')", "sent_at": None},
+     "retry"),
+    # a reply answers the channel the citizen wrote on: it cannot move to another
+    ("not reachable there", NeedsFallback("-213 user is not a follower"),
+     {"status": "failed", "attempts": 1, "error": "-213 user is not a follower"}, "unreachable"),
 ]
 
 
-@pytest.mark.parametrize("error, expected", [c[1:] for c in OUTCOMES],
+@pytest.mark.parametrize("error, expected, outcome", [c[1:] for c in OUTCOMES],
                          ids=[c[0] for c in OUTCOMES])
-def test_what_the_channel_says_is_recorded(runtime, fake, error, expected):
+def test_what_the_channel_says_is_recorded(runtime, fake, error, expected, outcome):
     fake.error = error
-    outbox_id = queue(runtime, kind="reminder")
+    outbox_id = queue(runtime)
     assert dispatch_due(runtime, NOW) == 1
     assert fake.sent == [OutboundMessage(outbox_id, "sms", "+84912345678", "Cau 1/10: ...",
-                                         "reminder")]
+                                         "reply")]
     row = load(runtime, outbox_id)
     for key, value in expected.items():
         value = value.format(id=outbox_id) if isinstance(value, str) else value
         assert getattr(row, key) == value, key
     assert row.updated_at == NOW
+    if row.status == "queued":   # backed off, with jitter: 30 s ± 50 %
+        assert timedelta(seconds=15) <= row.next_attempt_at - NOW <= timedelta(seconds=45)
+    [attempt] = attempts(runtime, outbox_id)
+    assert (attempt.outcome, attempt.at, attempt.provider) == (outcome, NOW, "fake")
 
 
 @pytest.mark.parametrize("error, delays", [
-    (RetryLater("timeout"), [30, 120, 600, 1800]),
-    (RuntimeError("library bug"), [30, 120, 600, 1800]),
+    (RetryLater("timeout"), [30, 60, 120, 240]),
+    (RuntimeError("library bug"), [30, 60, 120, 240]),
 ], ids=["retry later backs off", "an unexpected exception backs off the same way"])
 def test_retryable_failures_give_up_after_max_attempts(runtime, fake, error, delays):
     fake.error = error
@@ -140,7 +155,8 @@ def test_retryable_failures_give_up_after_max_attempts(runtime, fake, error, del
         assert dispatch_due(runtime, now) == 1
         row = load(runtime, outbox_id)
         assert (row.status, row.attempts) == ("queued", attempt)
-        assert row.next_attempt_at == now + timedelta(seconds=delay)
+        waited = (row.next_attempt_at - now).total_seconds()
+        assert delay * 0.5 <= waited <= delay * 1.5   # exponential, with jitter
         assert dispatch_due(runtime, row.next_attempt_at - timedelta(seconds=1)) == 0
         now = row.next_attempt_at
     assert dispatch_due(runtime, now) == 1
@@ -149,6 +165,7 @@ def test_retryable_failures_give_up_after_max_attempts(runtime, fake, error, del
     assert row.error
     assert dispatch_due(runtime, now + timedelta(days=1)) == 0
     assert len(fake.sent) == max_attempts
+    assert [a.outcome for a in attempts(runtime, outbox_id)] == ["retry"] * len(delays) + ["failed"]
 
 
 def test_max_attempts_is_a_setting(make_app):
@@ -156,7 +173,7 @@ def test_max_attempts_is_a_setting(make_app):
     runtime.channels["fake"] = FakeChannel(RetryLater("timeout"))
     outbox_id = queue(runtime)
     dispatch_due(runtime, NOW)
-    dispatch_due(runtime, NOW + timedelta(seconds=30))
+    dispatch_due(runtime, NOW + timedelta(minutes=1))
     row = load(runtime, outbox_id)
     assert (row.status, row.attempts) == ("failed", 2)
 
@@ -177,17 +194,25 @@ def test_higher_priority_first_then_oldest(runtime, fake):
     assert [names[m.outbox_id] for m in fake.sent] == ["b", "d"]
     assert load(runtime, ids["e"]).status == "queued"
     assert dispatch_due(runtime, NOW) == 3
+    # one recipient: their messages go one after another, in order
     assert [names[m.outbox_id] for m in fake.sent] == ["b", "d", "e", "a", "c"]
 
 
-def test_a_row_left_sending_by_a_dead_process_is_sent_again(runtime, fake):
-    from bot.outbox import STALE_SENDING, claim_due
+def test_a_row_left_sending_by_a_dead_process_is_sent_again_after_its_lease(runtime, fake):
+    from bot.delivery.dispatch import means_of
+    from bot.delivery.recovery import sweep
     outbox_id = queue(runtime)
-    assert len(claim_due(runtime, NOW, 10)) == 1             # claimed; the process dies here
-    assert claim_due(runtime, NOW + STALE_SENDING - timedelta(seconds=1), 10) == []
-    assert dispatch_due(runtime, NOW + STALE_SENDING) == 1
+    lease = timedelta(seconds=runtime.settings.send_lease)
+    assert len(claim(runtime, NOW, 10, means_of(runtime), True).jobs) == 1   # the process dies
+    assert dispatch_due(runtime, NOW + lease) == 0           # still "sending", under lease
+    assert str(sweep(runtime, NOW + lease - timedelta(seconds=1))) == \
+        "0 found sent, 0 queued again, 0 to ask later"
+    swept = sweep(runtime, NOW + lease + timedelta(seconds=1))
+    assert swept.resent == 1              # the fake cannot be asked: sent again
+    assert dispatch_due(runtime, NOW + lease + timedelta(seconds=1)) == 1
     row = load(runtime, outbox_id)
     assert (row.status, row.attempts) == ("sent", 2)
+    assert [a.outcome for a in attempts(runtime, outbox_id)] == ["in_doubt", "sent"]
 
 
 def test_a_message_waiting_for_our_token_never_runs_out_of_tries(runtime, fake):
@@ -205,24 +230,28 @@ def test_a_message_waiting_for_our_token_never_runs_out_of_tries(runtime, fake):
     assert load(runtime, outbox_id).status == "sent"
 
 
-def test_a_row_taken_over_while_waiting_in_a_batch_is_not_sent_twice(runtime, fake):
-    from bot.outbox import claim_due, still_ours
+def test_an_outcome_arriving_after_recovery_took_the_row_over_is_left_to_it(runtime, fake):
+    from bot.delivery.dispatch import means_of, record
+    from bot.delivery.recovery import sweep
     outbox_id = queue(runtime)
-    [(_, attempts, _)] = claim_due(runtime, NOW, 10)
-    later = NOW + timedelta(minutes=6)                        # the batch ran long: stale
-    assert len(claim_due(runtime, later, 10)) == 1            # another worker takes it over
-    assert not still_ours(runtime, outbox_id, attempts, later)
+    [job] = claim(runtime, NOW, 10, means_of(runtime), True).jobs
+    later = NOW + timedelta(seconds=runtime.settings.send_lease + 1)   # the send ran long
+    assert sweep(runtime, later).resent == 1
+    assert dispatch_due(runtime, later) == 1                           # and went again
+    record(runtime, [(job, SendResult("late"))], later)                # the first one answers
+    row = load(runtime, outbox_id)
+    assert (row.status, row.attempts, row.provider_message_id) == ("sent", 2, f"fake-{outbox_id}")
 
 
 def test_a_delivery_report_faster_than_the_send_record_is_kept(runtime, fake):
     """Kannel reports "delivered" while sendsms has not even answered yet."""
+    from bot.delivery.dispatch import means_of, record
     from bot.host import record_status
-    from bot.outbox import claim_due, send_one
     from webhooks.contract import StatusReport
     outbox_id = queue(runtime)
-    [(provider, _, message)] = claim_due(runtime, NOW, 10)            # status "sending"
+    [job] = claim(runtime, NOW, 10, means_of(runtime), True).jobs      # status "sending"
     report = StatusReport("fake", (), "delivered", NOW, outbox_ids=(outbox_id,))
     assert record_status(runtime, report, NOW) == 1
-    send_one(runtime, provider, message, NOW)                          # now the send returns
+    record(runtime, [(job, SendResult("fake-x"))], NOW)                # now the send returns
     row = load(runtime, outbox_id)
     assert (row.status, row.delivered_at, row.sent_at) == ("delivered", NOW, NOW)
