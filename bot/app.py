@@ -14,7 +14,7 @@ from . import cli
 from .config import ROOT, Settings
 from .runtime import Runtime
 from .inbound.queue import stats as inbound_stats
-from .delivery.dispatch import queued as outbox_queued
+from .delivery.stats import delivery_stats
 from .embedded import EmbeddedWorker
 
 
@@ -53,8 +53,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         try:
             with runtime.db.read() as session:
                 session.execute(text("SELECT 1"))
-                queue = inbound_stats(session, datetime.now(timezone.utc), runtime.inbox)
-                queue["outbox_queued"] = outbox_queued(session)
+                now = datetime.now(timezone.utc)
+                queue = inbound_stats(session, now, runtime.inbox)
+                queue.update(delivery_stats(session, settings, now))
             database = "ok"
         except Exception as exc:
             database = f"error: {type(exc).__name__}"

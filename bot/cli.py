@@ -1,9 +1,7 @@
 """Command-line operations: `flask --app wsgi <command>`."""
 
 import json
-import signal
 import sys
-import threading
 import uuid
 from datetime import datetime, timezone
 
@@ -19,12 +17,11 @@ from webhooks.contract import InboundMessage
 from .export import assessment_rows
 from webhooks.http import mask
 
+from . import cli_delivery
 from .inbound import drain, receive
 from .inbound.queue import parked, retry
-from .delivery.dispatch import dispatch_due
 from .seed import seed_demo
 from .tokens import TokenError
-from .workers import run_worker
 
 
 def _runtime():
@@ -35,26 +32,7 @@ db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 units_group = AppGroup("units", help="The unit tree.")
 assessments_group = AppGroup("assessments", help="Citizens' assessments.")
 zalo_group = AppGroup("zalo", help="The Zalo OA's OAuth tokens (docs/zalo.md).")
-outbox_group = AppGroup("outbox", help="Sending what is queued.")
 inbound_group = AppGroup("inbound", help="The queue of received messages.")
-
-
-@outbox_group.command("dispatch")
-def outbox_dispatch():
-    """Send the due outbox rows once (`worker` keeps sending)."""
-    click.echo(f"{dispatch_due(_runtime())} message(s) tried")
-
-
-@click.command("worker")
-@with_appcontext
-def worker():
-    """Process inbound messages and send the outbox until stopped (SIGTERM or Ctrl-C).
-    Several may run on PostgreSQL; on SQLite one is active and the others wait, and the
-    web process usually runs it itself (CDHT_EMBEDDED_WORKERS, docs/operations.md)."""
-    stopped = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopped.set())
-    run_worker(_runtime(), stopped, say=click.echo)
 
 
 @inbound_group.command("process")
@@ -199,6 +177,6 @@ def zalo_status():
 
 
 def register(app) -> None:
-    for command in (db_group, units_group, assessments_group, zalo_group, outbox_group,
-                    inbound_group, worker, seed_demo_command, chat):
+    for command in (db_group, units_group, assessments_group, zalo_group, inbound_group,
+                    seed_demo_command, chat, *cli_delivery.COMMANDS):
         app.cli.add_command(command)

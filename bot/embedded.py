@@ -1,5 +1,5 @@
 """CDHT_EMBEDDED_WORKERS=1 (the default on SQLite, and `make run`): the web process
-starts the worker itself, so one command serves every channel.
+starts the worker and the scheduler itself, so one command serves every channel.
 
 The worker runs as a child process, not as threads of the web process: a CPU-bound
 thread beside the request handler makes every acknowledgement wait for the GIL at each
@@ -54,6 +54,7 @@ class EmbeddedWorker:
 def main() -> None:
     from .config import Settings
     from .runtime import Runtime
+    from .jobs.scheduler import run_scheduler
     from .workers import run_worker
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings(**json.load(sys.stdin)).check()
@@ -68,7 +69,14 @@ def main() -> None:
                 stopped.set()
 
     threading.Thread(target=orphaned, name="cdht-parent-watch", daemon=True).start()
-    run_worker(Runtime(settings), stopped)
+    runtime = Runtime(settings)
+    # the scheduler too: one command serves everything (it runs in one process only,
+    # whichever web process's child takes its lock first)
+    scheduler = threading.Thread(target=run_scheduler, args=(runtime, stopped),
+                                 name="cdht-scheduler", daemon=True)
+    scheduler.start()
+    run_worker(runtime, stopped)
+    scheduler.join(timeout=30)
 
 
 if __name__ == "__main__":

@@ -267,6 +267,7 @@ class Broadcast(Base):
     state: Mapped[str] = mapped_column(String(16))
     send_at: Mapped[datetime]
     planned: Mapped[int | None] = mapped_column(Integer)   # recipients, once planned
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # a double click's
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     planned_at: Mapped[datetime | None]

@@ -22,7 +22,7 @@ from queue import Empty, Queue
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.models import Contact, DeliveryAttempt, Outbox
 from webhooks.contract import ChannelError, SendResult
@@ -198,7 +198,3 @@ def _apply_outcome(session, settings, row: Outbox, job: Job, result, now: dateti
     row.status = "failed"
     _attempt(session, row, now, "unreachable" if result.fallback else "failed", error)
 
-
-def queued(session) -> int:
-    """Rows waiting to be sent, due or not (for /healthz)."""
-    return session.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "queued"))

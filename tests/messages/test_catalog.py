@@ -61,6 +61,11 @@ SAMPLES = {
     "lead": {"msg": "unit.lead_close"},
     "old": {"zalo": "Thị trấn Hưng Hà", "sms": "Xa Hoang Hoa Tham"}, "new": LONG_UNIT,
     "district": "thành phố Hưng Yên",
+    # reminders; a course's title and place as an officer would write them (a longer
+    # one makes a second SMS segment, which the row's segment count shows)
+    "remaining": 10, "title": "Dùng điện thoại thông minh an toàn",
+    "place": "Trung tâm học tập cộng đồng xã Tiên Lữ",
+    "start": datetime(2026, 12, 12, 0, 30, tzinfo=timezone.utc),
 }
 
 

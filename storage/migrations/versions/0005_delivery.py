@@ -36,12 +36,14 @@ def upgrade() -> None:
         sa.Column('state', sa.String(length=16), nullable=False),
         sa.Column('send_at', TIME, nullable=False),
         sa.Column('planned', sa.Integer(), nullable=True),
+        sa.Column('request_key', sa.String(length=64), nullable=True),
         sa.Column('created_by', sa.String(length=64), nullable=True),
         sa.Column('created_at', TIME, nullable=False),
         sa.Column('planned_at', TIME, nullable=True),
         sa.Column('cancelled_at', TIME, nullable=True),
         sa.ForeignKeyConstraint(['unit_id'], ['units.id']),
-        sa.PrimaryKeyConstraint('id'))
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('request_key'))
     op.create_table(
         'courses',
         sa.Column('id', sa.Integer(), nullable=False),
