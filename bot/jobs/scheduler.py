@@ -14,8 +14,10 @@ import fcntl
 import logging
 import os
 import threading
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -92,8 +94,11 @@ def _lock(runtime):
 def make_scheduler(runtime) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=TIMEZONE, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    start = datetime.now(timezone.utc)
     for name, job in JOBS.items():
-        scheduler.add_job(run_job, job.trigger, args=(runtime, name), id=name, name=name)
+        # interval jobs run at once too: a scheduler that takes over catches up at once
+        first = {"next_run_time": start} if isinstance(job.trigger, IntervalTrigger) else {}
+        scheduler.add_job(run_job, job.trigger, args=(runtime, name), id=name, name=name, **first)
     return scheduler
 
 
