@@ -7,8 +7,10 @@ bot sent and how. It also sends signed webhook events to the app, as Zalo does.
 
 import itertools
 import json
+import random
 import threading
 import time
+from urllib.parse import unquote
 
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -31,7 +33,8 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class FakeZalo:
-    def __init__(self, refresh_delay: float = 0.0):
+    def __init__(self, refresh_delay: float = 0.0, faults: float = 0.0, stall: float = 1.0,
+                 seed: int = 9):
         self.lock = threading.Lock()
         self.counter = itertools.count(1)
         self.access, self.refresh = "access-0", "refresh-0"
@@ -40,6 +43,12 @@ class FakeZalo:
         self.refresh_calls: list[dict] = []
         self.zns: list[dict] = []
         self.refresh_delay = refresh_delay
+        # Fault injection: a `faults` share of CS calls fail, evenly among: a timeout before
+        # Zalo takes the message (it stalls `stall` seconds, then drops it), a timeout
+        # after it took it (delivered, then the answer stalls), HTTP 500, and error -32.
+        self.faults, self.stall, self.random = faults, stall, random.Random(seed)
+        self.delivered: list[dict] = []    # CS messages Zalo took: user, text, message_id, time
+        self.injected: list[str] = []
         # wsgiref, not werkzeug's dev server: Zalo's header is `access_token`, and
         # werkzeug drops headers with underscores.
         self.server = make_server("127.0.0.1", 0, self.wsgi, server_class=_ThreadingServer,
@@ -62,10 +71,38 @@ class FakeZalo:
     # -- the API --------------------------------------------------------------
     def wsgi(self, environ, start_response):
         request = Request(environ)
-        handler = {"/v3.0/oa/message/cs": self._cs, "/v4/oa/access_token": self._token,
-                   "/message/template": self._zns}.get(request.path)
-        body = handler(request) if handler and request.method == "POST" else {"error": 404}
+        if request.path == "/v2.0/oa/conversation" and request.method == "GET":
+            body = self._conversation(request)
+        else:
+            handler = {"/v3.0/oa/message/cs": self._cs, "/v4/oa/access_token": self._token,
+                       "/message/template": self._zns}.get(request.path)
+            body = handler(request) if handler and request.method == "POST" else {"error": 404}
+        if body == "HTTP 500":
+            return Response("Internal Server Error", status=500)(environ, start_response)
         return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
+
+    def _fault(self) -> str | None:
+        with self.lock:
+            if self.faults and self.random.random() < self.faults:
+                kind = self.random.choice(["timeout-before", "timeout-after", "500", "-32"])
+                self.injected.append(kind)
+                return kind
+        return None
+
+    def _conversation(self, request):
+        """The latest messages with a user, newest first, at most 10 (OA's own: src 0)."""
+        try:
+            query = json.loads(unquote(request.args.get("data", "")))
+        except ValueError:
+            return {"error": -201, "message": "data is invalid"}
+        if request.headers.get("access_token") != self.access:
+            return {"error": -216, "message": "Access token is invalid"}
+        user, count = query.get("user_id"), min(int(query.get("count", 10)), 10)
+        with self.lock:
+            mine = [m for m in self.delivered if m["user"] == user][::-1][:count]
+        return {"error": 0, "message": "Success", "data": [
+            {"src": 0, "time": m["time"], "type": "text", "message": m["text"],
+             "message_id": m["message_id"], "from_id": OA_ID, "to_id": user} for m in mine]}
 
     def _cs(self, request):
         payload = request.get_json(silent=True) or {}
@@ -78,8 +115,21 @@ class FakeZalo:
         user = (payload.get("recipient") or {}).get("user_id")
         if not isinstance(text, str) or not text or len(text) > 2000 or not isinstance(user, str):
             return {"error": -201, "message": "message is invalid"}
-        return {"error": 0, "message": "Success",
-                "data": {"message_id": f"zmsg-{next(self.counter)}", "user_id": user}}
+        fault = self._fault()
+        if fault == "timeout-before":
+            time.sleep(self.stall)
+            return {"error": -1, "message": "the client gave up long ago"}
+        if fault == "500":
+            return "HTTP 500"
+        if fault == "-32":
+            return {"error": -32, "message": "Your OA reached limit call api"}
+        message_id = f"zmsg-{next(self.counter)}"
+        with self.lock:
+            self.delivered.append({"user": user, "text": text, "message_id": message_id,
+                                   "time": int(time.time() * 1000)})
+        if fault == "timeout-after":
+            time.sleep(self.stall)
+        return {"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user}}
 
     def _token(self, request):
         form = request.form.to_dict()

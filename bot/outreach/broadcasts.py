@@ -66,6 +66,10 @@ def create(session, unit_code: str, text: str, now: datetime, sms_text: str | No
     return Created(broadcast, count)
 
 
+def _is_sqlite(session) -> bool:
+    return session.bind.dialect.name == "sqlite"
+
+
 def plan(session, broadcast: Broadcast, now: datetime) -> int:
     """Write its outbox rows (those not written yet) and mark it planned; returns how many
     recipients it has."""
@@ -78,7 +82,10 @@ def plan(session, broadcast: Broadcast, now: datetime) -> int:
         "citizen_id": recipients.c.id, "broadcast_id": literal(broadcast.id),
         "channel": literal("auto"), "provider": literal("auto"), "address": literal(""),
         "text": literal(broadcast.text), "sms_text": literal(broadcast.sms_text),
-        "template_data": cast(literal({"message": broadcast.sms_text}, JSON), JSON),
+        # PostgreSQL needs the cast to type a bare parameter; SQLite's CAST AS JSON would
+        # give it numeric affinity (0)
+        "template_data": literal({"message": broadcast.sms_text}, JSON) if _is_sqlite(session)
+        else cast(literal({"message": broadcast.sms_text}, JSON), JSON),
         "segments": literal(seg.count), "encoding": literal(seg.encoding),
         "kind": literal("broadcast"), "priority": literal(BROADCAST_PRIORITY),
         "status": literal("queued"), "attempts": literal(0), "next_attempt_at": literal(now, Outbox.next_attempt_at.type),
