@@ -34,7 +34,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 class FakeZalo:
     def __init__(self, refresh_delay: float = 0.0, faults: float = 0.0, stall: float = 1.0,
-                 seed: int = 9):
+                 seed: int = 9, clock=time.time):
         self.lock = threading.Lock()
         self.counter = itertools.count(1)
         self.access, self.refresh = "access-0", "refresh-0"
@@ -47,6 +47,7 @@ class FakeZalo:
         # Zalo takes the message (it stalls `stall` seconds, then drops it), a timeout
         # after it took it (delivered, then the answer stalls), HTTP 500, and error -32.
         self.faults, self.stall, self.random = faults, stall, random.Random(seed)
+        self.clock = clock   # Zalo's clock, for the times in the conversation history
         self.delivered: list[dict] = []    # CS messages Zalo took: user, text, message_id, time
         self.injected: list[str] = []
         # wsgiref, not werkzeug's dev server: Zalo's header is `access_token`, and
@@ -126,7 +127,7 @@ class FakeZalo:
         message_id = f"zmsg-{next(self.counter)}"
         with self.lock:
             self.delivered.append({"user": user, "text": text, "message_id": message_id,
-                                   "time": int(time.time() * 1000)})
+                                   "time": int(self.clock() * 1000)})
         if fault == "timeout-after":
             time.sleep(self.stall)
         return {"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user}}
