@@ -47,7 +47,7 @@ from http.server import ThreadingHTTPServer
 from multiprocessing import get_context
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from serving import (ROOT, Database, cpu_by_pid, machine, machine_busy_seconds,
@@ -163,6 +163,15 @@ def sent_count(db: Database) -> int:
                               .where(DeliveryAttempt.outcome == "sent"))
 
 
+def sessions(db: Database) -> int:
+    """PostgreSQL: connections to this database closed so far (pg_stat_database)."""
+    if db.is_sqlite:
+        return 0
+    with db.read() as session:
+        return session.scalar(text("SELECT sessions FROM pg_stat_database "
+                                   "WHERE datname = current_database()"))
+
+
 def cpu_now(worker: int, database: str | None) -> dict:
     backends = processes(lambda _s, cmd: cmd.startswith("postgres:") and f" {database} " in cmd) \
         if database else []
@@ -175,9 +184,10 @@ def cpu_spent(before: dict, after: dict, seconds: float) -> str:
                                                      for pid in after["postgres"])
     spent = {k: after[k] - before[k] for k in ("worker", "bench", "machine")}
     other = spent["machine"] - spent["worker"] - spent["bench"] - postgres
-    backends = f"PostgreSQL backends {postgres:.1f} s, " if after["postgres"] else ""
+    backends = f"PostgreSQL backends alive at the end {postgres:.1f} s, " if after["postgres"] else ""
     return (f"CPU: worker {spent['worker']:.1f} s, {backends}stub (this process) "
-            f"{spent['bench']:.1f} s, everything else {other:.1f} s; machine busy "
+            f"{spent['bench']:.1f} s, everything else (other processes{', backends that exited' if backends else ''}) "
+            f"{other:.1f} s; machine busy "
             f"{spent['machine']:.1f} s of {seconds * (os.cpu_count() or 1):.1f} s")
 
 
@@ -201,12 +211,14 @@ def dispatch(url: str, env: dict, rate: float, seconds: float, log_path: Path) -
                     first = time.perf_counter()
             time.sleep(max(0.0, first + SETTLE - time.perf_counter()))
             t0, c0, cpu0 = time.perf_counter(), sent_count(db), cpu_now(worker.pid, database)
+            s0 = sessions(db)
             samples = [(0.0, c0)]
             while samples[-1][0] < seconds:
                 time.sleep(max(0.0, t0 + len(samples) - time.perf_counter()))
                 samples.append((time.perf_counter() - t0, sent_count(db)))
             elapsed, c1 = samples[-1]
             cpu1 = cpu_now(worker.pid, database)
+            closed = sessions(db) - s0
         finally:
             stop(worker)
     with db.read() as session:
@@ -216,7 +228,8 @@ def dispatch(url: str, env: dict, rate: float, seconds: float, log_path: Path) -
     per_second = [b[1] - a[1] for a, b in zip(samples, samples[1:])]
     return {"rate_limit": rate, "seconds": elapsed, "sent": c1 - c0, "rate": (c1 - c0) / elapsed,
             "total_sent": c1 - start, "min_s": min(per_second), "max_s": max(per_second),
-            "outcomes": outcomes, "cpu": cpu_spent(cpu0, cpu1, elapsed)}
+            "outcomes": outcomes, "cpu": cpu_spent(cpu0, cpu1, elapsed),
+            "connections": None if db.is_sqlite else closed}
 
 
 def store_tokens(url: str, stub_url: str) -> None:
@@ -236,6 +249,9 @@ def show_dispatch(label: str, run: dict) -> str:
         ratio = run["rate"] / run["rate_limit"]
         line += (f"\n  achieved ÷ {run['rate_limit']:g} = {ratio:.3f} (target ≥ {TARGET_RATIO}: "
                  f"{'met' if ratio >= TARGET_RATIO else 'MISSED'})")
+    if run["connections"] is not None:
+        line += (f"\n  PostgreSQL connections closed during the measurement: {run['connections']:,} "
+                 f"({run['connections'] / max(1, run['sent']) * 1000:,.0f} per 1,000 messages)")
     return f"{line}\n  {run['cpu']}\n  attempts so far by outcome: {run['outcomes']}"
 
 

@@ -68,7 +68,9 @@ def run_job(runtime, name: str, now: datetime | None = None) -> str:
         raise
     _record(runtime, name, started_at=started, finished_at=datetime.now(timezone.utc),
             result=result, error=None)
-    log.info("job %s: %s", name, result)
+    # the frequent ones would fill the log with "nothing to do"
+    quiet = isinstance(JOBS[name].trigger, IntervalTrigger)
+    log.log(logging.DEBUG if quiet else logging.INFO, "job %s: %s", name, result)
     if "planned" in result and not result.startswith("0 "):
         runtime.outbox_waiting.set()
     return result

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from .schedule import JOBS, TIMEZONE, run_job
 
 log = logging.getLogger(__name__)
+logging.getLogger("apscheduler").setLevel(logging.WARNING)   # "Running job…" every 30 s
 ADVISORY_KEY = 0x43444854   # "CDHT"
 CHECK_SECONDS = 5
 
