@@ -102,8 +102,12 @@ def _settle(runtime, decisions, now: datetime, swept: Swept) -> None:
                 row.provider_message_id = detail if detail != "found" else row.provider_message_id
                 outcome, swept.found = "found", swept.found + 1
             elif decision == "resend":
-                row.status, row.next_attempt_at, row.lease_until = "queued", now, None
-                outcome, swept.resent = "in_doubt", swept.resent + 1
+                give_up = row.attempts >= runtime.settings.max_attempts
+                row.status, row.next_attempt_at, row.lease_until = (
+                    "failed" if give_up else "queued"), now, None
+                if give_up:
+                    row.error = f"gave up after {row.attempts} tries, the last one in doubt"
+                outcome, swept.resent = "in_doubt", swept.resent + (not give_up)
             else:
                 row.lease_until = now + timedelta(seconds=runtime.settings.send_lease)
                 outcome, swept.unsettled = "in_doubt", swept.unsettled + 1

@@ -255,3 +255,21 @@ def test_a_delivery_report_faster_than_the_send_record_is_kept(runtime, fake):
     record(runtime, [(job, SendResult("fake-x"))], NOW)                # now the send returns
     row = load(runtime, outbox_id)
     assert (row.status, row.delivered_at, row.sent_at) == ("delivered", NOW, NOW)
+
+
+def test_a_send_that_is_always_in_doubt_gives_up_after_max_attempts(runtime, fake):
+    """A read timeout leaves the row "sending" for recovery; a channel that cannot be asked
+    gets it again, but not for ever."""
+    from bot.delivery.recovery import sweep
+    fake.error = RetryLater("network: ReadTimeout", in_doubt=True)
+    outbox_id = queue(runtime)
+    now = NOW
+    for attempt in range(1, runtime.settings.max_attempts + 1):
+        assert dispatch_due(runtime, now) == 1
+        row = load(runtime, outbox_id)
+        assert (row.status, row.attempts) == ("sending", attempt)   # in doubt, leased
+        now = row.lease_until + timedelta(seconds=1)
+        sweep(runtime, now)
+    row = load(runtime, outbox_id)
+    assert (row.status, row.error) == ("failed", "gave up after 5 tries, the last one in doubt")
+    assert attempts(runtime, outbox_id)[-1].outcome == "in_doubt"
