@@ -162,7 +162,7 @@ def zalo_set_tokens(access, refresh):
 @zalo_group.command("refresh")
 @click.option("--force", is_flag=True, help="Refresh even if more than 3 h remain.")
 def zalo_refresh(force):
-    """Refresh the access token ahead of expiry (the scheduler will run this)."""
+    """Refresh the access token now (the scheduler's zalo-token job does it ahead of expiry)."""
     try:
         _zalo_tokens().refresh(reason="forced" if force else "ahead")
     except TokenError as exc:

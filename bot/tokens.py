@@ -182,9 +182,9 @@ class ZaloTokens:
 
 
 def keep_fresh(runtime) -> None:
-    """Refresh the Zalo token ahead of expiry if it is configured; for worker loops (the
-    scheduler job of the delivery issue will call this too). Failures are logged and kept
-    on the row by `refresh`; they never stop the loop."""
+    """Refresh the Zalo token ahead of expiry if it is configured (the scheduler's
+    zalo-token job). Failures are logged and kept on the row by `refresh`; they never
+    stop the scheduler."""
     settings = runtime.settings
     if not (settings.zalo_app_secret and (settings.zalo_oa_id or settings.zalo_app_id)):
         return

@@ -11,7 +11,7 @@ What each outcome does to the row (and each is a DeliveryAttempt):
   with a short lease, so recovery asks the provider before anything is sent again;
 - NeedsFallback: a reminder or announcement moves on to the next channel at once; a
   reply cannot (it answers the channel the citizen wrote on): "failed";
-- Rejected: "failed" at once, the reason kept.
+- Rejected: "failed" at once, the reason kept (a ZNS refusal falls back to SMS).
 """
 
 import logging
@@ -190,7 +190,9 @@ def _apply_outcome(session, settings, row: Outbox, job: Job, result, now: dateti
         _attempt(session, row, now, "failed" if give_up else "retry", error)
         return
     row.lease_until = None
-    if result.fallback and job.bulk:
+    # ZNS refusing a template message (a bad number, the template, the day's quota) is no
+    # reason not to try SMS
+    if job.bulk and (result.fallback or row.channel == "zns"):
         row.tried = ",".join(filter(None, [row.tried, row.channel]))
         row.status, row.attempts, row.next_attempt_at = "queued", 0, now
         _attempt(session, row, now, "fallback", error)

@@ -27,6 +27,7 @@ from .claim import message_of
 
 log = logging.getLogger(__name__)
 BATCH = 200
+CANNOT_TELL = object()
 
 
 @dataclass
@@ -74,17 +75,23 @@ def sweep(runtime, now: datetime, everything: bool = False) -> Swept:
             channel = runtime.channels.get(provider)
             reconcile = getattr(channel, "reconcile", None)
             try:
-                found = reconcile(message, since) if reconcile else None
+                found = reconcile(message, since) if reconcile else CANNOT_TELL
             except ChannelError as exc:
-                decisions.append((outbox_id, attempts, "unsettled", str(exc)))
-                continue
+                if exc.retry and exc.hold:   # our side is not ready (no token): ask later
+                    decisions.append((outbox_id, attempts, "unsettled", str(exc)))
+                    continue
+                found = CANNOT_TELL if exc.retry is False else f"cannot ask now ({exc})"
             if isinstance(found, SendResult):
                 decisions.append((outbox_id, attempts, "found", found.provider_message_id))
-            elif reconcile or getattr(channel, "idempotent", False):
-                decisions.append((outbox_id, attempts, "resend", "not sent: queued again"))
-            else:
+            elif found is None:
+                decisions.append((outbox_id, attempts, "resend", "not at the provider: queued again"))
+            elif getattr(channel, "idempotent", False):
                 decisions.append((outbox_id, attempts, "resend",
-                                  f"{provider} cannot be asked: queued again, it may arrive twice"))
+                                  f"queued again; {provider} keys messages by our id"))
+            else:
+                why = found if isinstance(found, str) else f"{message.channel} cannot be asked"
+                decisions.append((outbox_id, attempts, "resend",
+                                  f"{why}: queued again, it may arrive twice"))
         _settle(runtime, decisions, now, swept)
         if len(taken) < BATCH:
             return swept

@@ -244,3 +244,18 @@ def test_healthz_tells_what_waits_and_whether_the_window_is_open(world, make_app
     health = make_app(send_window="07:00-21:00").test_client().get("/healthz").get_json()
     assert health["outbox_queued"] == 3 and health["outbox_sending"] == 0
     assert health["send_window"] == "open" or health["send_window"].startswith("closed until ")
+
+
+def test_zns_refusing_a_template_message_falls_back_to_sms(world):
+    """ZNS answers "no" (an invalid number, the template, the day's quota): SMS still can."""
+    from webhooks.contract import Rejected
+    runtime = world()
+    [person] = people(runtime, 1, NOW, wrote_ago=timedelta(days=10))
+    runtime.channels["zalo"].refuse[person.phone] = Rejected("-144 daily quota exceeded")
+    announce(runtime)
+    with runtime.db.transaction() as session:
+        session.execute(update(Outbox).values(kind="reminder"))
+    drain(runtime, NOW)
+    [row] = rows(runtime)
+    assert (row.status, row.channel, row.tried) == ("sent", "sms", "zns")
+    assert outcomes(runtime, row.id) == ["fallback", "sent"]

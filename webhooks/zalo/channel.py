@@ -77,9 +77,9 @@ class ZaloChannel:
 
     def reconcile(self, message: OutboundMessage, since: datetime) -> SendResult | None:
         """Whether a CS message whose send is in doubt is in the conversation with the
-        user (sent at or after `since`). ZNS cannot be asked by our id: None, send again."""
+        user (sent at or after `since`). ZNS cannot be looked up by our id: Rejected."""
         if message.channel != "zalo":
-            return None
+            raise Rejected("a ZNS message cannot be looked up by our id")
         token = self.tokens.current()
         if not token:
             raise RetryLater("no Zalo access token to look the message up", hold=True)

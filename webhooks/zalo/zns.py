@@ -1,8 +1,8 @@
 """ZNS (ZBS template) messages by phone number: for citizens outside the 7-day window.
 
 Template ids per message kind come from CDHT_ZNS_TEMPLATES (JSON); a kind without
-a template is not eligible. The fallback chain that uses this arrives with the
-delivery issue; this is the client.
+a template is not eligible. The fallback chain (bot/delivery/routing.py) sends through
+ZaloChannel.send_template; this builds the request.
 """
 
 import json
