@@ -47,7 +47,7 @@ class Settings:
     rate_kannel: float = 10.0              # CDHT_RATE_KANNEL
     rate_smsgate: float = 1.0              # CDHT_RATE_SMSGATE: one Android phone's pace
     reminder_days: str = "1,3,7"           # CDHT_REMINDER_DAYS: days of silence before each
-                                           #   reminder of an unfinished assessment ("": none)
+                                           #   reminder of an unfinished assessment ("off": none)
     public_url: str = "http://127.0.0.1:5000"  # CDHT_PUBLIC_URL: how providers reach us
     # Zalo Official Account (docs/zalo.md)
     zalo_app_id: str | None = None         # CDHT_ZALO_APP_ID
@@ -86,7 +86,11 @@ class Settings:
 
     @property
     def reminder_ladder(self) -> tuple[int, ...]:
-        return tuple(int(day) for day in self.reminder_days.replace(" ", "").split(",") if day)
+        """"1,3,7" → (1, 3, 7); "off" (or "") → no reminders."""
+        spec = self.reminder_days.replace(" ", "").lower()
+        if spec in ("", "off", "none"):
+            return ()
+        return tuple(int(day) for day in spec.split(",") if day)
 
     def check(self) -> "Settings":
         choices = {"zalo_signature": ("enforce", "log"),
@@ -107,10 +111,11 @@ class Settings:
         except ValueError:
             ladder = ()
         if list(ladder) != sorted(set(ladder)) or any(day <= 0 for day in ladder) or (
-                self.reminder_days.strip() and not ladder):
-            raise ConfigError("CDHT_REMINDER_DAYS must be increasing whole days, e.g. 1,3,7")
-        if self.send_batch < 1 or self.send_concurrency < 1 or self.send_lease <= 0:
-            raise ConfigError("CDHT_SEND_BATCH, CDHT_SEND_CONCURRENCY and CDHT_SEND_LEASE must be positive")
+                not ladder and self.reminder_days.strip().lower() not in ("", "off", "none")):
+            raise ConfigError("CDHT_REMINDER_DAYS must be increasing whole days, e.g. 1,3,7, or off")
+        if min(self.send_batch, self.send_concurrency, self.send_lease, self.provider_timeout) <= 0:
+            raise ConfigError("CDHT_SEND_BATCH, CDHT_SEND_CONCURRENCY, CDHT_SEND_LEASE and "
+                              "CDHT_PROVIDER_TIMEOUT must be positive")
         return self
 
     @classmethod

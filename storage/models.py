@@ -249,7 +249,7 @@ class DeliveryAttempt(Base):
 class RateBucket(Base):
     """A token bucket shared by every worker: `tokens` as of `updated_at`."""
     __tablename__ = "rate_buckets"
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)   # "zalo", "zns", "sms:kannel"…
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)   # "zalo", "zns", "kannel"…
     tokens: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime]
 

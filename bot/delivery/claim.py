@@ -13,7 +13,8 @@
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from messages_vi.gsm import segments
 from storage.models import Citizen, Contact, DeliveryAttempt, Outbox
@@ -101,6 +102,12 @@ def claim(runtime, now: datetime, limit: int, means: Means, window_open: bool) -
                  .order_by(Outbox.priority.desc(), Outbox.next_attempt_at, Outbox.id).limit(limit))
         if not window_open:
             query = query.where(Outbox.priority >= REPLY_PRIORITY)
+        # a recipient's next message waits while an earlier one is out with a worker (another
+        # worker's batch, on PostgreSQL): their messages arrive in order
+        earlier = aliased(Outbox)
+        query = query.where(~exists().where(
+            earlier.status == "sending", earlier.address == Outbox.address,
+            earlier.provider == Outbox.provider, earlier.id < Outbox.id))
         if not runtime.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         rows = session.scalars(query).all()
