@@ -39,9 +39,9 @@ def take(session, name: str, rate: float, want: int, now: datetime) -> tuple[int
     bucket = session.scalars(select(RateBucket).where(RateBucket.name == name)
                              .with_for_update()).one()
     tokens = refill(bucket.tokens, bucket.updated_at, now, rate)
-    granted = min(want, math.floor(tokens))
+    granted = max(0, min(want, math.floor(tokens)))   # drained (Zalo -32): below zero
     bucket.tokens, bucket.updated_at = tokens - granted, max(now, bucket.updated_at)
-    wait = 0.0 if granted == want else (1.0 - (bucket.tokens % 1.0)) / rate
+    wait = 0.0 if granted == want else (1.0 - bucket.tokens) / rate   # until a whole token
     return granted, wait
 
 

@@ -29,6 +29,8 @@ class SendWindow:
             raise ValueError(f"send window {spec!r} has an impossible time")
         start, end = time(h1, m1), time(0, 0) if h2 == 24 else time(h2, m2)
         if start == end:
+            if h2 == 24:   # "00:00-24:00": the whole day
+                return cls()
             raise ValueError(f"send window {spec!r} is empty")
         return cls(start, end)
 
