@@ -10,7 +10,7 @@
    (recovery.py) finds them when the lease ends.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select
@@ -162,4 +162,4 @@ def _job(row: Outbox, reach: Reach | None, last_inbound: datetime | None) -> Job
 
 def message_of(row: Outbox, last_inbound: datetime | None = None) -> OutboundMessage:
     """The message a row sends, as it stands (for recovery)."""
-    return replace(_job(row, None, last_inbound).message)
+    return _job(row, None, last_inbound).message
