@@ -12,7 +12,8 @@ province's registrations in a year), then sending it to a stub Zalo.
    in a child process of its own (spawned, so none of the loader's memory is in it).
    Wall time and the child's peak RSS (VmHWM; getrusage(RUSAGE_CHILDREN) beside it);
    targets ≤ 30 s and ≤ 200 MB; rows planned must equal --citizens. On PostgreSQL the
-   INSERT … SELECT runs in the server: the child's RSS is the client's alone.
+   INSERT … SELECT runs in the server: the child's RSS is the client's alone. Also the
+   storage the plan takes (SQLite: what the file grew by; PostgreSQL: the outbox).
 3. dispatch: `flask --app wsgi worker` (the real worker process, CDHT_* settings in its
    environment, CDHT_SEND_WINDOW=always so the night is not quiet hours, and
    CDHT_WORKER_NICE=0: it runs beside nothing of ours, only whatever else the machine
@@ -20,7 +21,10 @@ province's registrations in a year), then sending it to a stub Zalo.
    reaching "sent" are counted every second; the rate is taken over --dispatch-seconds
    after the first 5 s of sending (start-up, and the rate bucket's initial burst), first
    with the rate limit off (CDHT_RATE_ZALO=0), then with CDHT_RATE_ZALO=60 for at least
-   30 s (target: achieved ÷ 60 ≥ 0.95). Only that slice of the broadcast is sent.
+   30 s (target: achieved ÷ 60 ≥ 0.95). Only that slice of the broadcast is sent: its
+   start, or with --sent-before N the rows after its first N (marked sent beforehand),
+   since what a claim costs may grow with how far the broadcast has gone. On PostgreSQL
+   the connections opened and closed meanwhile are counted (pg_stat_database.sessions).
    The stub's own capacity is measured first: 8 threads (CDHT_SEND_CONCURRENCY's
    default) of `requests` in another process, posting as fast as they can.
 
@@ -31,7 +35,6 @@ docs/performance.md keeps them.
 """
 
 import argparse
-import json
 import os
 import resource
 import shlex
@@ -47,7 +50,7 @@ from http.server import ThreadingHTTPServer
 from multiprocessing import get_context
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 
 from serving import (ROOT, Database, cpu_by_pid, machine, machine_busy_seconds,
@@ -118,6 +121,19 @@ def plan_child(url: str) -> dict:
             "rss_before_mb": before, "peak_mb": vm("VmHWM")}
 
 
+def stored_bytes(url: str) -> int:
+    """SQLite: the database file (its WAL checkpointed); PostgreSQL: the outbox and its indexes."""
+    db = Database(url)
+    raw = db.engine.raw_connection()   # outside a transaction: SQLite checkpoints only there
+    try:
+        row = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)" if db.is_sqlite else
+                                            "SELECT pg_total_relation_size('outbox')").fetchone()
+        return Path(make_url(url).database).stat().st_size if db.is_sqlite else row[0]
+    finally:
+        raw.close()
+        db.dispose()
+
+
 def in_child(fn, *args):
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         return pool.submit(fn, *args).result()
@@ -179,16 +195,35 @@ def cpu_now(worker: int, database: str | None) -> dict:
             "bench": time.process_time(), "machine": machine_busy_seconds()}
 
 
-def cpu_spent(before: dict, after: dict, seconds: float) -> str:
+def cpu_spent(before: dict, after: dict, seconds: float, sent: int) -> str:
     postgres = sum(after["postgres"].values()) - sum(before["postgres"].get(pid, 0)
                                                      for pid in after["postgres"])
     spent = {k: after[k] - before[k] for k in ("worker", "bench", "machine")}
-    other = spent["machine"] - spent["worker"] - spent["bench"] - postgres
+    other = max(0.0, spent["machine"] - spent["worker"] - spent["bench"] - postgres)   # skew: ≥ 0
     backends = f"PostgreSQL backends alive at the end {postgres:.1f} s, " if after["postgres"] else ""
-    return (f"CPU: worker {spent['worker']:.1f} s, {backends}stub (this process) "
-            f"{spent['bench']:.1f} s, everything else (other processes{', backends that exited' if backends else ''}) "
-            f"{other:.1f} s; machine busy "
-            f"{spent['machine']:.1f} s of {seconds * (os.cpu_count() or 1):.1f} s")
+    exited = ", backends that exited" if after["postgres"] else ""
+    return (f"CPU: worker {spent['worker']:.1f} s ({spent['worker'] / max(1, sent) * 1000:.1f} ms "
+            f"a message), {backends}stub (this process) {spent['bench']:.1f} s, everything else "
+            f"(other processes{exited}) {other:.1f} s; machine busy {spent['machine']:.1f} s "
+            f"of {seconds * (os.cpu_count() or 1):.1f} s")
+
+
+def mark_sent(url: str, rows: int) -> float:
+    """The first `rows` of the broadcast marked sent (no attempt rows), as if that much of it
+    had gone already; PostgreSQL is then VACUUMed, as autovacuum would have been meanwhile."""
+    started = time.perf_counter()
+    db = Database(url)
+    now = datetime.now(timezone.utc)
+    with db.transaction() as session:
+        first = session.scalar(select(func.min(Outbox.id)))
+        session.execute(update(Outbox).where(Outbox.id < first + rows)
+                        .values(status="sent", sent_at=now, updated_at=now))
+    if not db.is_sqlite:
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE outbox")
+    db.dispose()
+    return time.perf_counter() - started
 
 
 def dispatch(url: str, env: dict, rate: float, seconds: float, log_path: Path) -> dict:
@@ -228,7 +263,7 @@ def dispatch(url: str, env: dict, rate: float, seconds: float, log_path: Path) -
     per_second = [b[1] - a[1] for a, b in zip(samples, samples[1:])]
     return {"rate_limit": rate, "seconds": elapsed, "sent": c1 - c0, "rate": (c1 - c0) / elapsed,
             "total_sent": c1 - start, "min_s": min(per_second), "max_s": max(per_second),
-            "outcomes": outcomes, "cpu": cpu_spent(cpu0, cpu1, elapsed),
+            "outcomes": outcomes, "cpu": cpu_spent(cpu0, cpu1, elapsed, c1 - c0),
             "connections": None if db.is_sqlite else closed}
 
 
@@ -240,6 +275,14 @@ def store_tokens(url: str, stub_url: str) -> None:
 
 
 # -- the report -------------------------------------------------------------------------
+def revision() -> str:
+    """The commit measured, and whether the product had uncommitted changes (bench/ aside)."""
+    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = git("status", "--porcelain", "--", ".", ":!bench").strip()
+    return git("log", "-1", "--format=%h %ad %s", "--date=iso").strip()[:100] + \
+        (" + uncommitted changes" if dirty else "")
+
+
 def show_dispatch(label: str, run: dict) -> str:
     limit = f"CDHT_RATE_ZALO={run['rate_limit']:g}"
     line = (f"dispatch, {label} ({limit}): {run['sent']:,} sent in {run['seconds']:.1f} s = "
@@ -255,6 +298,43 @@ def show_dispatch(label: str, run: dict) -> str:
     return f"{line}\n  {run['cpu']}\n  attempts so far by outcome: {run['outcomes']}"
 
 
+def measure_plan(url: str, citizens: int) -> str:
+    mine, size = vm("VmHWM"), stored_bytes(url)
+    plan = in_child(plan_child, url)
+    size = stored_bytes(url) - size
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    ok = (plan["seconds"] <= TARGET_SECONDS and plan["peak_mb"] <= TARGET_MB
+          and plan["rows"] == plan["recipients"] == citizens)
+    return (f"plan: {plan['rows']:,} outbox rows (create() said {plan['recipients']:,}; "
+            f"expected {citizens:,}) in {plan['seconds']:.1f} s (target ≤ "
+            f"{TARGET_SECONDS} s), peak RSS {plan['peak_mb']:.0f} MB (target ≤ {TARGET_MB} MB; "
+            f"{plan['rss_before_mb']:.0f} MB before planning, with the runtime built; "
+            f"RUSAGE_CHILDREN says {children:.0f} MB: Linux gives a child the peak of its parent, "
+            f"{mine:.0f} MB here, until its exec): {'met' if ok else 'MISSED'}\n"
+            f"  the plan takes {size / 1e6:,.0f} MB of storage ({size / max(1, plan['rows']):,.0f} "
+            f"bytes a recipient; {'what the file grew by' if url.startswith('sqlite') else 'the outbox table with its indexes'})")
+
+
+def measure_dispatch(url: str, sent_before: int, seconds: float, folder: Path) -> list[str]:
+    stub, stub_url = start_stub()
+    lines = [f"stub Zalo capacity: {stub_capacity(stub_url):,.0f} requests/s (8 threads of "
+             f"`requests` in another process, keep-alive)"]
+    store_tokens(url, stub_url)
+    if sent_before:
+        lines.append(f"dispatch starts after the broadcast's first {sent_before:,} rows, "
+                     f"marked sent beforehand ({mark_sent(url, sent_before):.1f} s)")
+    else:
+        lines.append("dispatch starts at the broadcast's first row (a slice of it is sent)")
+    print("\n".join(lines), flush=True)
+    env = {**bot_env(url, stub_url, embedded=False), "CDHT_SEND_WINDOW": "always",
+           "CDHT_WORKER_NICE": "0"}
+    for label, rate, span in (("no rate limit", 0, seconds), ("rate-limited", 60, max(30.0, seconds))):
+        lines.append(show_dispatch(label, dispatch(url, env, rate, span, folder / "worker.log")))
+        print(lines[-1], flush=True)
+    stub.shutdown()
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -266,6 +346,9 @@ def main() -> None:
     parser.add_argument("--dispatch-seconds", type=float, default=60,
                         help="sending measured per run (default 60; the rate-limited run "
                         "at least 30)")
+    parser.add_argument("--sent-before", type=int, default=0, metavar="N", help="mark the "
+                        "broadcast's first N rows sent before dispatching: measures a slice "
+                        "later in it (default 0: its start)")
     parser.add_argument("--skip-dispatch", action="store_true", help="load and plan only")
     parser.add_argument("--keep", action="store_true", help="keep the database (and folder)")
     args = parser.parse_args()
@@ -288,30 +371,9 @@ def main() -> None:
             f"{loaded.citizens / loaded.seconds:,.0f} citizens/s, then "
             f"{'the WAL checkpoint' if sqlite else 'ANALYZE'} {loaded.finish_seconds:.1f} s")
 
-        plan = in_child(plan_child, url)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        ok = (plan["seconds"] <= TARGET_SECONDS and plan["peak_mb"] <= TARGET_MB
-              and plan["rows"] == plan["recipients"] == args.citizens)
-        say(f"plan: {plan['rows']:,} outbox rows (create() said {plan['recipients']:,}; "
-            f"expected {args.citizens:,}) in {plan['seconds']:.1f} s (target ≤ "
-            f"{TARGET_SECONDS} s), peak RSS {plan['peak_mb']:.0f} MB (target ≤ {TARGET_MB} MB; "
-            f"{plan['rss_before_mb']:.0f} MB before planning, with the runtime built; "
-            f"RUSAGE_CHILDREN says {children:.0f} MB): {'met' if ok else 'MISSED'}")
-
+        say(measure_plan(url, args.citizens))
         if not args.skip_dispatch:
-            stub, stub_url = start_stub()
-            capacity = stub_capacity(stub_url)
-            say(f"stub Zalo capacity: {capacity:,.0f} requests/s (8 threads of `requests` in "
-                f"another process, keep-alive)")
-            store_tokens(url, stub_url)
-            env = {**bot_env(url, stub_url, embedded=False), "CDHT_SEND_WINDOW": "always",
-                   "CDHT_WORKER_NICE": "0"}
-            free = dispatch(url, env, 0, args.dispatch_seconds, folder / "worker.log")
-            say(show_dispatch("no rate limit", free))
-            limited = dispatch(url, env, 60, max(30.0, args.dispatch_seconds),
-                               folder / "worker.log")
-            say(show_dispatch("rate-limited", limited))
-            stub.shutdown()
+            lines += measure_dispatch(url, args.sent_before, args.dispatch_seconds, folder)
     finally:
         if not args.keep:
             if not sqlite:
@@ -321,8 +383,10 @@ def main() -> None:
     print("\n--- summary ---")
     print(f"command: {command}")
     print(f"machine: {machine()}")
-    print(f"database: {kind}{'' if sqlite else ' (a database of its own, dropped after)'}"
-          f"{'; kept: ' + url if args.keep else ''}")
+    where = f"kept: {url}" if args.keep else "a temporary file" if sqlite else \
+        "a database of its own on that server, dropped after"
+    print(f"database: {kind} ({where})")
+    print(f"code: {revision()}")
     print("\n".join(lines))
 
 

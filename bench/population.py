@@ -10,7 +10,7 @@ default 36 h: inside Zalo's free 48-hour window with room for a long run), so th
 dispatcher routes them to Zalo CS. The rows go in with the driver, not the ORM:
 COPY on PostgreSQL, multi-row INSERTs in one transaction on SQLite; ids are given
 explicitly (after any rows already there) and PostgreSQL's sequences are moved past
-them. Deterministic for a given `seed`. Afterwards PostgreSQL is ANALYZEd (autovacuum
+them. Deterministic for a given `seed` and `now`. Afterwards PostgreSQL is ANALYZEd (autovacuum
 would do it within a minute anyway) and SQLite's WAL is checkpointed, so what is
 measured next does not pay for the load.
 
@@ -18,22 +18,17 @@ measured next does not pay for the load.
 """
 
 import argparse
-import io
 import random
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import func, select
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from serving import Database, prepare_database
 
-from storage.db import Database  # noqa: E402
-from storage.models import Citizen, Contact, Unit  # noqa: E402
+from storage.models import Citizen, Contact, Unit  # noqa: E402  (serving put the project on the path)
 
 PROVINCE = "33"   # Hưng Yên, as bot/seed.py makes it
 CITIZEN_COLUMNS = ("id", "name", "birth_year", "unit_id", "target_group", "phone",
@@ -74,8 +69,8 @@ def _rows(first_id: int, count: int, units: list[int], now: datetime, recent: fl
             wrote = now - timedelta(seconds=rng.randrange(int(recent * 3600)))
             name = f"{FAMILY[rng.randrange(10)]} {GIVEN[rng.randrange(10)]}"
             citizens.append((cid, name, rng.randrange(1950, 2009), units[rng.randrange(len(units))],
-                             "nguoi_dan", f"+849{n:08d}", True, True, False, registered, registered))
-            contacts.append((cid, "zalo", str(ZALO_BASE + n), cid, wrote, "active", registered))
+                             "nguoi_dan", f"+849{cid:08d}", True, True, False, registered, registered))
+            contacts.append((cid, "zalo", str(ZALO_BASE + cid), cid, wrote, "active", registered))
         yield citizens, contacts
 
 
@@ -171,7 +166,6 @@ def load_citizens(url: str, count: int, now: datetime, province: str = PROVINCE,
 
 
 def main() -> None:
-    from serving import prepare_database
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="PostgreSQL URL (its database is wiped, as "
                         "bench/serving.py does; never 'test'); default: a temporary SQLite file")

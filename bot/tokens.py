@@ -24,6 +24,7 @@ from webhooks.contract import RetryLater
 
 log = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(hours=3)   # of the 25 h an access token lives
+CACHE_SECONDS = 30                   # how long `current` trusts the token it read
 REFRESH_TIMEOUT = 30                 # a slow answer must not lose a rotated (single-use) pair
 LEASE = timedelta(seconds=REFRESH_TIMEOUT * 2 + 10)   # longer than one refresh can take
 WAIT_STEP = 0.1
@@ -41,6 +42,7 @@ class ZaloTokens:
         self.settings = runtime.settings
         self.http = http or requests.Session()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._cached: tuple[str, float] | None = None   # (access token, monotonic read time)
 
     @property
     def account(self) -> str:
@@ -61,18 +63,33 @@ class ZaloTokens:
 
     # -- TokenProvider ------------------------------------------------------------
     def current(self) -> str | None:
+        """The stored access token, kept in memory for CACHE_SECONDS: every send asks, and
+        a database read per message cost more than the send itself (docs/performance.md).
+        A token another process replaced meanwhile is refused by Zalo once, and
+        `replace_refused` then finds the new one without refreshing again."""
+        cached = self._cached
+        if cached and time.monotonic() - cached[1] < CACHE_SECONDS:
+            return cached[0]
         with self.runtime.db.read() as session:
             row = self._row(session)
-            return row.access_token if row else None
+            token = row.access_token if row else None
+        self._cached = (token, time.monotonic()) if token else None
+        return token
 
     def replace_refused(self, refused: str) -> str | None:
+        self._cached = None
         try:
-            return self.refresh(reason="refused", refused=refused)
+            token = self.refresh(reason="refused", refused=refused)
         except TokenError:
             return None
+        return token
 
     # -- operations ---------------------------------------------------------------
     def refresh(self, reason: str = "ahead", refused: str | None = None) -> str | None:
+        self._cached = None
+        return self._refresh(reason, refused)
+
+    def _refresh(self, reason: str, refused: str | None) -> str | None:
         """Refresh once across all processes. "ahead": only when less than 3 h remain.
         "refused": only if `refused` is still the stored token (else another process
         already did). Returns the access token to use; raises TokenError when Zalo's
@@ -133,6 +150,7 @@ class ZaloTokens:
         row.last_error = row.last_error_at = None
 
     def set_tokens(self, access: str, refresh: str, expires_at: datetime | None = None) -> None:
+        self._cached = None
         now = self.clock()
         with self.runtime.db.transaction() as session:
             self._store(self._row_or_new(session),
@@ -150,6 +168,7 @@ class ZaloTokens:
                                     redirect, verifier, state)
 
     def exchange(self, code: str) -> datetime:
+        self._cached = None
         with self.runtime.db.transaction() as session:
             row = self._row_or_new(session)
             verifier = row.pkce_verifier

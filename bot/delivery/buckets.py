@@ -41,7 +41,10 @@ def take(session, name: str, rate: float, want: int, now: datetime) -> tuple[int
     tokens = refill(bucket.tokens, bucket.updated_at, now, rate)
     granted = max(0, min(want, math.floor(tokens)))   # drained (Zalo -32): below zero
     bucket.tokens, bucket.updated_at = tokens - granted, max(now, bucket.updated_at)
-    wait = 0.0 if granted == want else (1.0 - bucket.tokens) / rate   # until a whole token
+    # short of tokens: come back when a quarter second's worth has gathered, not for each
+    # single token (a claim reads and routes a whole batch to send one message)
+    need = min(want - granted, max(1.0, rate / 4))
+    wait = 0.0 if granted == want else (need - bucket.tokens) / rate
     return granted, wait
 
 

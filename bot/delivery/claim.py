@@ -102,13 +102,13 @@ def claim(runtime, now: datetime, limit: int, means: Means, window_open: bool) -
                  .order_by(Outbox.priority.desc(), Outbox.next_attempt_at, Outbox.id).limit(limit))
         if not window_open:
             query = query.where(Outbox.priority >= REPLY_PRIORITY)
-        # a recipient's next message waits while an earlier one is out with a worker (another
-        # worker's batch, on PostgreSQL): their messages arrive in order
-        earlier = aliased(Outbox)
-        query = query.where(~exists().where(
-            earlier.status == "sending", earlier.address == Outbox.address,
-            earlier.provider == Outbox.provider, earlier.id < Outbox.id))
-        if not runtime.db.is_sqlite:
+        if not runtime.db.is_sqlite:   # several workers (one on SQLite: neither is needed)
+            # a recipient's next message waits while an earlier one is out with another
+            # worker: their messages arrive in order
+            earlier = aliased(Outbox)
+            query = query.where(~exists().where(
+                earlier.status == "sending", earlier.address == Outbox.address,
+                earlier.provider == Outbox.provider, earlier.id < Outbox.id))
             query = query.with_for_update(skip_locked=True)
         rows = session.scalars(query).all()
         bulk_ids = {r.citizen_id for r in rows if r.kind != "reply" and r.citizen_id}
