@@ -56,3 +56,21 @@ def drain(session, name: str, rate: float, now: datetime, seconds: float = 1.0) 
                     .values(name=name, tokens=-rate * seconds, updated_at=now)
                     .on_conflict_do_update(index_elements=["name"],
                                            set_={"tokens": -rate * seconds, "updated_at": now}))
+
+
+def available(session, rates: dict[str, float], now: datetime) -> tuple[int | None, float]:
+    """Without locking: the most tokens any of these buckets holds now (None: one of them
+    has no limit), and when the first of them will hold a quarter second's worth. A claim
+    takes no more rows than that: reading and routing rows it cannot send is waste."""
+    if any(rate <= 0 for rate in rates.values()):
+        return None, 0.0
+    stored = {b.name: b for b in session.scalars(select(RateBucket).where(
+        RateBucket.name.in_(list(rates))))}
+    most, soonest = 0, float("inf")
+    for name, rate in rates.items():
+        bucket = stored.get(name)
+        tokens = capacity(rate) if bucket is None else refill(bucket.tokens, bucket.updated_at,
+                                                              now, rate)
+        most = max(most, math.floor(tokens))
+        soonest = min(soonest, max(0.0, (max(1.0, rate / 4) - tokens) / rate))
+    return most, soonest

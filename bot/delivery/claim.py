@@ -20,7 +20,7 @@ from messages_vi.gsm import segments
 from storage.models import Citizen, Contact, DeliveryAttempt, Outbox
 from webhooks.contract import OutboundMessage
 
-from .buckets import take
+from .buckets import available, take
 from .routing import Means, Reach, Route, choose
 
 REPLY_PRIORITY = 10   # replies; everything below waits for the send window
@@ -95,9 +95,20 @@ def _outcome(session, row: Outbox, now: datetime, status: str, error: str, outco
                                 provider=row.provider, outcome=outcome, detail=error))
 
 
+def buckets_in_use(runtime) -> dict[str, float]:
+    """Every bucket a claimed row may draw from, with its rate."""
+    names = set(runtime.channels) | ({"zns"} if "zalo" in runtime.channels else set())
+    return {name: rate_of(runtime.settings, name) for name in names}
+
+
 def claim(runtime, now: datetime, limit: int, means: Means, window_open: bool) -> Claimed:
     settings = runtime.settings
     with runtime.db.transaction() as session:
+        tokens, refilled = available(session, buckets_in_use(runtime), now)
+        if tokens is not None:   # every channel is rate-limited: claim what may go now
+            if tokens < 1:
+                return Claimed([], refilled)
+            limit = min(limit, tokens)
         query = (select(Outbox).where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
                  .order_by(Outbox.priority.desc(), Outbox.next_attempt_at, Outbox.id).limit(limit))
         if not window_open:

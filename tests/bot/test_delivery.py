@@ -259,3 +259,26 @@ def test_zns_refusing_a_template_message_falls_back_to_sms(world):
     [row] = rows(runtime)
     assert (row.status, row.channel, row.tried) == ("sent", "sms", "zns")
     assert outcomes(runtime, row.id) == ["fallback", "sent"]
+
+
+def test_with_every_channel_limited_a_claim_takes_only_what_may_go(world, monkeypatch):
+    """No console (unlimited) channel: a claim reads no more rows than the fullest bucket
+    holds tokens, and none at all while every bucket is dry."""
+    import bot.delivery.claim as claim_module
+    runtime = world(console=False, rate_zalo=20, rate_zns=5, rate_kannel=5)
+    people(runtime, 100, NOW)
+    announce(runtime)
+    original_select = claim_module.select
+    selects = []
+    monkeypatch.setattr(claim_module, "select", lambda *a: selects.append(a) or original_select(*a))
+    assert dispatch_pass(runtime, NOW).tried == 20             # Zalo's bucket: 20 a second
+    assert dispatch_pass(runtime, NOW).tried == 0              # Zalo is dry this second
+    with runtime.db.transaction() as session:
+        from bot.delivery.buckets import drain as drain_bucket
+        for name, rate in (("kannel", 5), ("zns", 5)):
+            drain_bucket(session, name, rate, NOW)
+    selects.clear()
+    dry = dispatch_pass(runtime, NOW + timedelta(milliseconds=10))
+    assert dry.tried == 0 and dry.wait == pytest.approx(5 / 20 - 0.01, abs=0.02)
+    assert selects == []                                       # not a row was read
+    assert dispatch_pass(runtime, NOW + timedelta(seconds=1)).tried == 20
