@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from messages_vi.gsm import segments
 from storage.models import Citizen, Contact, DeliveryAttempt, Outbox
 from webhooks.contract import OutboundMessage
+from webhooks.http import redact
 
 from .buckets import available, take
 from .routing import Means, Reach, Route, choose
@@ -89,10 +90,16 @@ def _apply(row: Outbox, route: Route, reach: Reach) -> None:
     row.segments, row.encoding = seg.count, seg.encoding
 
 
+def note_attempt(session, row: Outbox, now: datetime, outcome: str, detail: str | None) -> None:
+    """One try at a row, as an officer will read it (numbers masked, secrets emptied)."""
+    session.add(DeliveryAttempt(outbox_id=row.id, at=now, channel=row.channel,
+                                provider=row.provider, outcome=outcome,
+                                detail=redact(detail)[:1000] if detail else None))
+
+
 def _outcome(session, row: Outbox, now: datetime, status: str, error: str, outcome: str) -> None:
     row.status, row.error, row.updated_at, row.lease_until = status, error, now, None
-    session.add(DeliveryAttempt(outbox_id=row.id, at=now, channel=row.channel,
-                                provider=row.provider, outcome=outcome, detail=error))
+    note_attempt(session, row, now, outcome, error)
 
 
 def buckets_in_use(runtime) -> dict[str, float]:

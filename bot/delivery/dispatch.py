@@ -24,13 +24,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from storage.models import Contact, DeliveryAttempt, Outbox
+from storage.models import Contact, Outbox
 from webhooks.contract import ChannelError, SendResult
 from webhooks.http import redact
 
 from .backoff import retry_delay
 from .buckets import drain
-from .claim import Job, bucket_of, claim, rate_of
+from .claim import Job, bucket_of, claim, note_attempt, rate_of
 from .routing import Means, sms_gateway
 from .window import SendWindow
 
@@ -154,12 +154,6 @@ def record(runtime, outcomes: list[tuple[Job, object]], now: datetime) -> None:
             _apply_outcome(session, settings, row, job, result, now)
 
 
-def _attempt(session, row: Outbox, now: datetime, outcome: str, detail: str | None) -> None:
-    session.add(DeliveryAttempt(outbox_id=row.id, at=now, channel=row.channel,
-                                provider=row.provider, outcome=outcome,
-                                detail=redact(detail)[:1000] if detail else None))
-
-
 def _apply_outcome(session, settings, row: Outbox, job: Job, result, now: datetime) -> None:
     row.updated_at = now
     if isinstance(result, SendResult):
@@ -167,7 +161,7 @@ def _apply_outcome(session, settings, row: Outbox, job: Job, result, now: dateti
         row.status = news if news in ("delivered", "failed") else "sent"
         row.sent_at, row.error, row.lease_until = now, None, None
         row.provider_message_id = result.provider_message_id
-        _attempt(session, row, now, "sent", result.provider_message_id)
+        note_attempt(session, row, now, "sent", result.provider_message_id)
         return
     error = str(result) if isinstance(result, ChannelError) else repr(result)
     row.error = error
@@ -179,7 +173,7 @@ def _apply_outcome(session, settings, row: Outbox, job: Job, result, now: dateti
         drain(session, bucket, rate_of(settings, bucket), now)
     if retry and getattr(result, "in_doubt", False):
         row.lease_until = now + DOUBT_SETTLE   # recovery asks the provider, then decides
-        _attempt(session, row, now, "in_doubt", error)
+        note_attempt(session, row, now, "in_doubt", error)
         return
     if retry:
         hold = getattr(result, "hold", False)
@@ -187,7 +181,7 @@ def _apply_outcome(session, settings, row: Outbox, job: Job, result, now: dateti
         row.status = "failed" if give_up else "queued"
         row.lease_until = None
         row.next_attempt_at = now + retry_delay(row.attempts)
-        _attempt(session, row, now, "failed" if give_up else "retry", error)
+        note_attempt(session, row, now, "failed" if give_up else "retry", error)
         return
     row.lease_until = None
     # ZNS refusing a template message (a bad number, the template, the day's quota) is no
@@ -195,8 +189,8 @@ def _apply_outcome(session, settings, row: Outbox, job: Job, result, now: dateti
     if job.bulk and (result.fallback or row.channel == "zns"):
         row.tried = ",".join(filter(None, [row.tried, row.channel]))
         row.status, row.attempts, row.next_attempt_at = "queued", 0, now
-        _attempt(session, row, now, "fallback", error)
+        note_attempt(session, row, now, "fallback", error)
         return
     row.status = "failed"
-    _attempt(session, row, now, "unreachable" if result.fallback else "failed", error)
+    note_attempt(session, row, now, "unreachable" if result.fallback else "failed", error)
 

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from storage.models import Contact, DeliveryAttempt, Outbox
+from storage.models import Contact, Outbox
 from webhooks.contract import ChannelError, SendResult
 
-from .claim import message_of
+from .claim import message_of, note_attempt
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -118,6 +118,5 @@ def _settle(runtime, decisions, now: datetime, swept: Swept) -> None:
             else:
                 row.lease_until = now + timedelta(seconds=runtime.settings.send_lease)
                 outcome, swept.unsettled = "in_doubt", swept.unsettled + 1
-            session.add(DeliveryAttempt(outbox_id=row.id, at=now, channel=row.channel,
-                                        provider=row.provider, outcome=outcome, detail=detail))
+            note_attempt(session, row, now, outcome, detail)
             log.info("outbox %s in doubt: %s", outbox_id, detail)
