@@ -71,5 +71,6 @@ def run_job(runtime, name: str, now: datetime | None = None) -> str:
     # the frequent ones would fill the log with "nothing to do"
     quiet = isinstance(JOBS[name].trigger, IntervalTrigger)
     log.log(logging.DEBUG if quiet else logging.INFO, "job %s: %s", name, result)
-    runtime.outbox_waiting.set()   # what it planned goes now (a dispatcher in this process)
+    if "planned" in result and not result.startswith("0 "):
+        runtime.outbox_waiting.set()
     return result
