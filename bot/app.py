@@ -4,7 +4,7 @@ import logging
 
 from datetime import datetime, timezone
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import text
 
@@ -16,6 +16,7 @@ from .runtime import Runtime
 from .inbound.queue import stats as inbound_stats
 from .delivery.stats import delivery_stats
 from .embedded import EmbeddedWorker
+from .console import make_blueprint as console_blueprint
 
 
 class NoSessionForWebhooks(SecureCookieSessionInterface):
@@ -39,6 +40,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     for provider in PROVIDERS.values():
         if provider.configured(settings):
             app.register_blueprint(provider.make_blueprint(runtime.host, settings))
+
+    app.register_blueprint(console_blueprint(runtime))
 
     workers = EmbeddedWorker(settings)
     app.extensions["cdht.workers"] = workers
@@ -72,6 +75,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.errorhandler(404)
     def _not_found(_error):
+        if request.path.startswith("/admin/"):
+            return render_template("admin/error.html", code=404, message="Không có trang này."), 404
         return jsonify(error=f"no such page: {request.path}"), 404
 
     @app.errorhandler(405)

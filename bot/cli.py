@@ -18,6 +18,8 @@ from .export import assessment_rows
 from webhooks.http import mask
 
 from . import cli_delivery
+from .console import commands as console_commands
+from .console.backfill import fill_competence_points
 from .inbound import drain, receive
 from .inbound.queue import parked, retry
 from .seed import seed_demo
@@ -73,6 +75,10 @@ def inbound_retry(event_id, everything):
 def db_upgrade(revision):
     """Apply migrations up to REVISION (default: head)."""
     migrate.upgrade(_runtime().settings.database_url, revision)
+    if revision == "head":
+        filled = fill_competence_points(_runtime())
+        if filled:
+            click.echo(f"{filled} completed assessment(s) given their points per competence")
     click.echo(f"database at {revision}")
 
 
@@ -178,5 +184,5 @@ def zalo_status():
 
 def register(app) -> None:
     for command in (db_group, units_group, assessments_group, zalo_group, inbound_group,
-                    seed_demo_command, chat, *cli_delivery.COMMANDS):
+                    seed_demo_command, chat, *cli_delivery.COMMANDS, *console_commands.COMMANDS):
         app.cli.add_command(command)

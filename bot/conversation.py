@@ -106,11 +106,13 @@ class Effects:
         self.session.execute(delete(Answer).where(Answer.assessment_id == assessment.id))
         self.session.expire(assessment, ["answers"])
         assessment.status, assessment.total, assessment.passed = "in_progress", None, None
+        assessment.competence_points = None
         assessment.completed_at, assessment.updated_at = None, self.now
 
     def _CompleteAssessment(self, effect: fx.CompleteAssessment) -> None:
         assessment = self.assessment
         assessment.status, assessment.total, assessment.passed = "completed", effect.total, effect.passed
+        assessment.competence_points = dict(effect.by_competence)
         assessment.completed_at = assessment.updated_at = self.now
 
     def _AttachEvidence(self, effect: fx.AttachEvidence) -> None:

@@ -62,7 +62,7 @@ def seed_demo(session, password: str, now: datetime) -> dict:
     if officer is None:
         session.add(Officer(username=DEMO_OFFICER, password_hash=generate_password_hash(password),
                             name="Cán bộ Hội Khuyến học (demo)", unit_id=root.id,
-                            role="province_admin", created_at=now))
+                            role="admin", created_at=now))
     elif not check_password_hash(officer.password_hash, password):
         officer.password_hash = generate_password_hash(password)   # the login printed must work
     return {"province": root.name, "units": len(wards) + 1 + len(DEMO_BRANCHES),

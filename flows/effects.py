@@ -63,6 +63,7 @@ class ClearAnswers:
 class CompleteAssessment:
     total: int
     passed: bool
+    by_competence: tuple[tuple[str, int], ...] = ()   # (competence id, points), in order
 
 
 @dataclass(frozen=True)

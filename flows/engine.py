@@ -346,7 +346,8 @@ class Turn:
 
     def finish_assessment(self) -> None:
         result = self.current_score()
-        self.emit(fx.CompleteAssessment(result.total, result.passed))
+        self.emit(fx.CompleteAssessment(result.total, result.passed,
+                                        tuple(result.by_competence.items())))
         self.move(flow=None, step=None, fails=0, return_to=None)
         self.say("assessment.result", **self.result_params(result))
 

@@ -21,7 +21,7 @@ from sqlalchemy import (JSON, Column, Integer, MetaData, String, Table, Text, Un
 from sqlalchemy.dialects import sqlite
 
 from .db import BUSY_TIMEOUT_MS, Database
-from .models import UTCDateTime
+from .base import UTCDateTime
 
 LAYOUT = 1
 metadata = MetaData()

@@ -7,36 +7,16 @@ contacts, consent records and outbox rows stay, detached, so an opt-out is
 still honoured and the outbox still tells what was sent.
 """
 
-from datetime import datetime, timezone
+import unicodedata
+from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint)
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import text as sql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-
-class UTCDateTime(TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given; pass an aware one")
-            value = value.astimezone(timezone.utc)
-            if dialect.name == "sqlite":
-                value = value.replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime}
+from .base import Base
+# the console's accounts and audit log live in accounts.py; they are part of the schema
+from .accounts import AuditEntry, Officer  # noqa: F401  (re-exported)
 
 
 class Unit(Base):
@@ -55,13 +35,24 @@ class Unit(Base):
     # The official code of the commune or ward it is (GSO, as in vietnam-provinces:
     # "13192"), which maps the names communes had before the 2025 merger onto it.
     admin_code: Mapped[str | None] = mapped_column(String(16), index=True)
-    parent: Mapped["Unit | None"] = relationship(remote_side=[id])
+    # merged into another unit (bot/units/reshape.py): inactive, its people moved there
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], foreign_keys=[parent_id])
+
+
+def fold_name(name: str | None) -> str | None:
+    """"Nguyễn Thị Lan" → "nguyen thi lan": what accent-insensitive search compares."""
+    if name is None:
+        return None
+    bare = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return " ".join("".join(c for c in bare if not unicodedata.combining(c)).lower().split())
 
 
 class Citizen(Base):
     __tablename__ = "citizens"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(100))
+    name_folded: Mapped[str | None] = mapped_column(String(100))   # fold_name(name), for search
     birth_year: Mapped[int | None] = mapped_column(Integer)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     target_group: Mapped[str | None] = mapped_column(String(64))
@@ -75,6 +66,11 @@ class Citizen(Base):
     unit: Mapped[Unit | None] = relationship()
     contacts: Mapped[list["Contact"]] = relationship(back_populates="citizen",
                                                       passive_deletes=True)
+
+    @validates("name")
+    def _fold(self, _key, name):
+        self.name_folded = fold_name(name)
+        return name
 
 
 class Contact(Base):
@@ -147,7 +143,8 @@ class InboundEvent(Base):
 
 class Assessment(Base):
     __tablename__ = "assessments"
-    __table_args__ = (UniqueConstraint("citizen_id", "period"),)
+    __table_args__ = (UniqueConstraint("citizen_id", "period"),
+                      Index("ix_assessments_period", "period", "citizen_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
     period: Mapped[int] = mapped_column(Integer)   # the year assessed
@@ -160,6 +157,15 @@ class Assessment(Base):
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # points per competence when completed ({"tu_hoc": 34, ...}): the dashboard's by-competence
+    # figures without reading every answer
+    competence_points: Mapped[dict | None] = mapped_column(JSON)
+    # An officer's recognition: "approved" or "returned" (with a reason), by whom, when.
+    # It holds for the answers as they were: completed again after it, it waits again.
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))   # the officer's username
+    decided_at: Mapped[datetime | None]
     answers: Mapped[list["Answer"]] = relationship(order_by="Answer.id", passive_deletes=True)
 
 
@@ -359,15 +365,3 @@ class ConsentRecord(Base):
     granted: Mapped[bool] = mapped_column(Boolean)
     wording: Mapped[str] = mapped_column(String(64))   # the message key the citizen answered
     recorded_at: Mapped[datetime]
-
-
-class Officer(Base):
-    __tablename__ = "officers"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(256))
-    name: Mapped[str] = mapped_column(String(100))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    role: Mapped[str] = mapped_column(String(32), default="officer")
-    created_at: Mapped[datetime]
-    unit: Mapped[Unit] = relationship()

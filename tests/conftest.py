@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, func, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,9 +18,10 @@ sys.path.insert(0, str(ROOT))
 from storage import migrate  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.inbox import Inbox, arrivals  # noqa: E402
-from storage.models import (Answer, Assessment, Broadcast, Citizen, ConsentRecord,  # noqa: E402
-                            Contact, ConversationSession, Course, CourseSignup, DeliveryAttempt,
-                            Evidence, InboundEvent, JobRun, Outbox, ProviderToken, RateBucket)
+from storage.models import (Answer, Assessment, AuditEntry, Broadcast, Citizen,  # noqa: E402
+                            ConsentRecord, Contact, ConversationSession, Course, CourseSignup,
+                            DeliveryAttempt, Evidence, InboundEvent, JobRun, Officer, Outbox,
+                            ProviderToken, RateBucket, Unit)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 # CI runs the property tests on a fixed set of examples, so a run is repeatable; locally
@@ -31,7 +32,8 @@ if os.environ.get("CI"):
 # Rows a test may create, children first; units and officers are seeded once.
 PER_TEST_TABLES = (DeliveryAttempt, Outbox, Broadcast, CourseSignup, Course, InboundEvent,
                    ConsentRecord, Evidence, Answer, Assessment, ConversationSession, Contact,
-                   Citizen, ProviderToken, RateBucket, JobRun)
+                   Citizen, ProviderToken, RateBucket, JobRun, AuditEntry)
+SEEDED_OFFICER = "demo"
 
 
 def pytest_report_header(config):
@@ -74,13 +76,32 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def seeded_units(database_url) -> int:
+    """The highest unit id the seed made: units after it are a test's own."""
+    db = Database(database_url)
+    with db.read() as session:
+        top = session.scalar(select(func.max(Unit.id)))
+    db.dispose()
+    return top
+
+
 @pytest.fixture
-def clean_db(database_url):
-    """The seeded database with no citizens, messages or events."""
+def clean_db(database_url, seeded_units):
+    """The seeded database with no citizens, messages or events, and none of the units
+    and accounts a test made (tests that reshape the tree use units of their own)."""
     db = Database(database_url)
     with db.transaction() as session:
         for table in PER_TEST_TABLES:
             session.execute(delete(table))
+        session.execute(delete(Officer).where(Officer.username != SEEDED_OFFICER))
+        own = session.scalars(select(Unit).where(Unit.id > seeded_units)).all()
+        for unit in own:
+            unit.merged_into_id = None
+        session.flush()
+        for unit in sorted(own, key=lambda u: -len(u.path)):
+            session.delete(unit)
+            session.flush()
     db.dispose()
     if not TEST_DATABASE_URL:   # SQLite: the webhooks' inbox file too (storage/inbox.py)
         inbox = Inbox(make_url(database_url).database)

@@ -138,7 +138,10 @@ def test_edit_after_completion_rescoring():
     assert state.assessment.completed
     state, effects = talk(state, "sua 3", "4")
     assert fx.StoreAnswer("i3", 4, 0, "4") in effects
-    assert fx.CompleteAssessment(90, False) in effects
+    [done] = [e for e in effects if isinstance(e, fx.CompleteAssessment)]
+    assert (done.total, done.passed) == (90, False)
+    # i3 (4th option, 0 points) is in the first competence
+    assert done.by_competence == (("tu_hoc", 30), ("cong_cu", 40), ("quan_he", 20))
 
 
 def test_new_year_starts_a_new_assessment():

@@ -1,0 +1,9 @@
+"""Placeholder: filled in by its own slice of issue 10."""
+
+from flask import render_template
+
+
+def register(bp, runtime) -> None:
+    @bp.get("/recognition")
+    def recognition():
+        return render_template("admin/placeholder.html", title="recognition")
