@@ -17,12 +17,13 @@ HERE = Path(__file__).parent
 
 
 def make_blueprint(runtime) -> Blueprint:
-    from . import auth
+    from . import auth, formatting
     from .pages import PAGES
 
     bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                    static_folder="static", static_url_path="/static")
     auth.install(bp, runtime)
+    formatting.install(bp)
     for page in PAGES:
         page.register(bp, runtime)
     return bp

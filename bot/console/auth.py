@@ -39,7 +39,7 @@ def check_password_rules(password: str) -> str | None:
     return None
 
 
-def _stamp(officer: Officer) -> str:
+def stamp(officer: Officer) -> str:
     return officer.password_hash[-12:]
 
 
@@ -96,7 +96,7 @@ def install(bp, runtime) -> None:
         if officer_id is not None:
             with runtime.db.read() as db_session:
                 officer = db_session.get(Officer, officer_id)
-                if officer is not None and officer.active and session.get("stamp") == _stamp(officer):
+                if officer is not None and officer.active and session.get("stamp") == stamp(officer):
                     officer.unit   # loaded now, used after the session closes
                     g.officer, g.scope = officer, Scope.of(officer)
                 else:
@@ -147,7 +147,7 @@ def install(bp, runtime) -> None:
                 if officer is not None:
                     session.clear()
                     session.permanent = True
-                    session["officer"], session["stamp"] = officer.id, _stamp(officer)
+                    session["officer"], session["stamp"] = officer.id, stamp(officer)
             if officer is not None:
                 return redirect(_safe_next(request.args.get("next")))
         return render_template("admin/login.html", error=error), (401 if error else 200)

@@ -1,0 +1,81 @@
+"""A real browser on the real console: the app served by werkzeug on 127.0.0.1, and
+Debian's chromium driven by its chromedriver through selenium (no browser download).
+
+.ci/run installs `chromium` and `chromium-driver`. Without them these tests are skipped on a
+developer's machine, and fail under CI=true, where a skip would hide a broken console."""
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.console.conftest import client_as, officers, tree  # noqa: F401  (the console's fixtures)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+# As the machine notes say: without these, chromium keeps reaching for Google's hosts.
+FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--lang=vi-VN")
+
+
+def browser_missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(path, os.X_OK):
+            return f"{path} not found: install Debian's chromium and chromium-driver (.ci/run does)"
+    return None
+
+
+class LiveServer:
+    """The app on a free port of 127.0.0.1, in a thread, until stopped."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+def make_driver(download_dir: str, size=(1280, 900)):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={size[0]},{size[1]}")
+    options.add_experimental_option("prefs", {
+        "download.default_directory": download_dir, "download.prompt_for_download": False,
+        "intl.accept_languages": "vi-VN,vi"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture
+def live(app):
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    reason = browser_missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver = make_driver(str(downloads))
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
