@@ -19,8 +19,9 @@ install: $(STAMP)
 # Serve the bot and its simulator on an embedded SQLite database under instance/.
 run: $(STAMP)
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	$(FLASK) seed-demo --citizens 400
 	@echo "Simulator: http://$(HOST):$(PORT)/simulator"
+	@echo "Officer console: http://$(HOST):$(PORT)/admin/"
 	CDHT_CONSOLE=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite; set TEST_DATABASE_URL to run it against PostgreSQL.
