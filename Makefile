@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench screenshots clean
 
 $(STAMP): requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(STAMP)
 test: $(STAMP)
 	@echo "database: $${TEST_DATABASE_URL:-SQLite (temporary file)}"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The officer guide's pictures (docs/screenshots/), taken by Debian's chromium on demo data.
+screenshots: $(STAMP)
+	$(BIN)/python tests/browser/screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
