@@ -10,6 +10,7 @@ from webhooks.registry import SMS_GATEWAYS
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'cdht.sqlite3'}"
 TRUE = {"1", "true", "yes", "on"}
+DEV_SECRET_KEY = "dev-only-change-me"
 
 
 class ConfigError(ValueError):
@@ -52,6 +53,8 @@ class Settings:
     # Zalo Official Account (docs/zalo.md)
     zalo_app_id: str | None = None         # CDHT_ZALO_APP_ID
     zalo_oa_id: str | None = None          # CDHT_ZALO_OA_ID
+    zalo_oa_link: str | None = None        # CDHT_ZALO_OA_LINK: what the posters' QR code opens;
+                                           #   None → https://zalo.me/<CDHT_ZALO_OA_ID>
     zalo_oa_secret: str | None = None      # CDHT_ZALO_OA_SECRET: the Webhook page's secret key
     zalo_app_secret: str | None = None     # CDHT_ZALO_APP_SECRET: the token endpoint's secret_key
     zalo_openapi_url: str = "https://openapi.zalo.me"            # CDHT_ZALO_OPENAPI_URL
@@ -75,7 +78,9 @@ class Settings:
     smsgate_signing_key: str | None = None  # CDHT_SMSGATE_SIGNING_KEY: webhook X-Signature
     sms_reply_gateway: str | None = None   # CDHT_SMS_REPLY_GATEWAY: kannel | smsgate
     sms_bulk_gateway: str | None = None    # CDHT_SMS_BULK_GATEWAY: kannel | smsgate
-    secret_key: str = "dev-only-change-me"  # CDHT_SECRET_KEY
+    sms_number: str | None = None          # CDHT_SMS_NUMBER: the number citizens text, printed
+                                           #   on the posters; None → no SMS line on them
+    secret_key: str = DEV_SECRET_KEY       # CDHT_SECRET_KEY: signs the console's session cookies
     demo_password: str = "khuyenhoc-demo"   # CDHT_DEMO_PASSWORD: the seed-demo officer's
 
     @property
@@ -83,6 +88,13 @@ class Settings:
         if self.embedded_workers is not None:
             return self.embedded_workers
         return self.database_url.startswith("sqlite")
+
+    @property
+    def oa_link(self) -> str | None:
+        """The Zalo link the posters' QR code opens: CDHT_ZALO_OA_LINK, else the OA's page."""
+        if self.zalo_oa_link:
+            return self.zalo_oa_link.strip()
+        return f"https://zalo.me/{self.zalo_oa_id.strip()}" if self.zalo_oa_id else None
 
     @property
     def reminder_ladder(self) -> tuple[int, ...]:
@@ -113,6 +125,14 @@ class Settings:
         if list(ladder) != sorted(set(ladder)) or any(day <= 0 for day in ladder) or (
                 not ladder and self.reminder_days.strip().lower() not in ("", "off", "none")):
             raise ConfigError("CDHT_REMINDER_DAYS must be increasing whole days, e.g. 1,3,7, or off")
+        if self.zalo_oa_link and not self.zalo_oa_link.strip().startswith(("https://", "http://")):
+            raise ConfigError("CDHT_ZALO_OA_LINK must be a web address, "
+                              "e.g. https://zalo.me/<OA id>")
+        if self.public_url.startswith("https://") and self.secret_key == DEV_SECRET_KEY:
+            # the key signs the officers' session cookies: the public default would let
+            # anyone forge an admin's session
+            raise ConfigError("CDHT_SECRET_KEY must be set (a long random string) when "
+                              "CDHT_PUBLIC_URL is https, i.e. in production")
         if min(self.send_batch, self.send_concurrency, self.send_lease, self.provider_timeout) <= 0:
             raise ConfigError("CDHT_SEND_BATCH, CDHT_SEND_CONCURRENCY, CDHT_SEND_LEASE and "
                               "CDHT_PROVIDER_TIMEOUT must be positive")

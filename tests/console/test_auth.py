@@ -2,9 +2,10 @@
 
 from datetime import timedelta
 
-from click.testing import CliRunner
+import pytest
 from sqlalchemy import select
 
+from bot.config import ConfigError
 from bot.console.auth import MAX_FAILED
 from storage.models import AuditEntry, Officer
 
@@ -31,8 +32,13 @@ def test_login_then_logout(app, officers):
 
 
 def test_secure_cookie_when_served_over_https(make_app, officers):
-    client = make_app(public_url="https://cdht.example.vn").test_client()
+    client = make_app(public_url="https://cdht.example.vn", secret_key="k" * 40).test_client()
     assert "Secure" in login(client, "xa").headers["Set-Cookie"]
+
+
+def test_production_refuses_the_public_default_secret_key(make_app):
+    with pytest.raises(ConfigError, match="CDHT_SECRET_KEY"):
+        make_app(public_url="https://cdht.example.vn")
 
 
 def test_a_wrong_password_and_an_unknown_user_read_the_same(app, officers):

@@ -24,7 +24,7 @@ SETTINGS = types.SimpleNamespace(
     kannel_mo_secret=SECRET, kannel_sender="8088", public_url="https://bot.example.vn")
 KANNEL = {"kannel_sendsms_url": SENDSMS, "kannel_user": "cdht", "kannel_password": "pw",
           "kannel_mo_secret": SECRET, "kannel_sender": "8088",
-          "public_url": "https://bot.example.vn"}
+          "public_url": "https://bot.example.vn", "secret_key": "a-long-random-test-key"}
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
 
 
