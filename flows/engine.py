@@ -129,7 +129,22 @@ class Turn:
         if self.pos.flow is None:
             self.idle()
             return
+        if self.poster_line_mid_registration():
+            return
         self.answer_step()
+
+    def poster_line_mid_registration(self) -> bool:
+        """"DK <mã>" sent after registration began (a follow on Zalo starts it): the unit
+        is taken, so its question is skipped later, and the open question is asked again."""
+        if self.pos.flow != "registration" or self.state.profile.unit_code \
+                or self.at_step_type() == "unit":
+            return False
+        code = self.poster_unit()
+        if code is None:
+            return False
+        self.emit(fx.SaveProfile({"unit_code": code}))
+        self.ask(self.flow().get(self.pos.step))
+        return True
 
     def position_exists(self) -> bool:
         try:
@@ -171,11 +186,18 @@ class Turn:
             return
         self.resume_assessment()
 
-    def start_registration(self, first_contact: bool = False) -> None:
-        poster = self.folded.startswith(("dk ", "dang ky "))
-        found = self.script.directory.find(self.raw) if poster else None
+    def poster_unit(self) -> str | None:
+        """The unit of a poster's "DK <mã>" when it names exactly one, else None."""
+        if not self.folded.startswith(("dk ", "dang ky ")):
+            return None
+        found = self.script.directory.find(self.raw)
         if found and len(found.matches) == 1 and not found.partial:
-            self.emit(fx.SaveProfile({"unit_code": found.matches[0].entry.code}))
+            return found.matches[0].entry.code
+        return None
+
+    def start_registration(self, first_contact: bool = False) -> None:
+        if code := self.poster_unit():
+            self.emit(fx.SaveProfile({"unit_code": code}))
         if first_contact:
             self.say("welcome")
         self.move(flow="registration", step=None, fails=0, return_to=None, candidates=())

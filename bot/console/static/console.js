@@ -1,5 +1,8 @@
 // The console works without this file; it only adds conveniences.
 document.addEventListener("DOMContentLoaded", () => {
+  // the menu is a closed <details> on a phone; on a wide screen it is simply shown
+  const menu = document.querySelector("details.menu");
+  if (menu && window.matchMedia("(min-width: 800px)").matches) menu.open = true;
   // "select all" boxes: <input type=checkbox data-select-all="name">
   document.querySelectorAll("[data-select-all]").forEach((box) => {
     box.addEventListener("change", () => {
