@@ -19,11 +19,14 @@ from webhooks.http import mask
 
 from . import cli_delivery
 from .console import commands as console_commands
+from .console.audit import record
 from .console.backfill import fill_competence_points
 from .inbound import drain, receive
 from .inbound.queue import parked, retry
 from .seed import seed_demo
+from .demo_citizens import add_demo_citizens
 from .tokens import TokenError
+from .units.admin_import import find_province, import_province
 
 
 def _runtime():
@@ -83,15 +86,23 @@ def db_upgrade(revision):
 
 
 @click.command("seed-demo")
+@click.option("--citizens", default=0, show_default=True,
+              help="Also add this many demo citizens at every stage (once).")
 @with_appcontext
-def seed_demo_command():
+def seed_demo_command(citizens):
     """Load the demo unit tree (Hưng Yên) and the demo officer; safe to run twice."""
     rt = _runtime()
+    now = datetime.now(timezone.utc)
     with rt.db.transaction() as session:
-        summary = seed_demo(session, rt.settings.demo_password, datetime.now(timezone.utc))
+        summary = seed_demo(session, rt.settings.demo_password, now)
     rt.units_changed()
     click.echo(f"demo data: {summary['province']}, {summary['units']} units")
-    click.echo(f"demo officer login: {summary['officer']} / {summary['password']}")
+    if citizens:
+        with rt.db.transaction() as session:
+            added = add_demo_citizens(session, rt, citizens, now)
+        click.echo(f"demo citizens: {added} added" if added else "demo citizens: already there")
+    click.echo(f"demo officer login: {summary['officer']} / {summary['password']} "
+               f"(console: {rt.settings.public_url}/admin/)")
 
 
 @units_group.command("list")
@@ -104,6 +115,26 @@ def units_list(fmt):
             click.echo(json.dumps({"code": unit.code, "name": unit.name, "kind": unit.kind,
                                    "parent_code": unit.parent.code if unit.parent else None},
                                   ensure_ascii=False))
+
+
+@units_group.command("import-admin")
+@click.option("--province", "wanted", required=True, help='Official code (33) or name ("hung yen").')
+def units_import_admin(wanted):
+    """Create or complete a province's tree from the official 2025 divisions; safe to rerun."""
+    province = find_province(wanted)
+    if province is None:
+        raise click.ClickException(f"no province {wanted!r} in the 2025 divisions")
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        plan = import_province(session, province)
+        record(session, "cli", "unit.import_admin", f"unit {plan.province}",
+               datetime.now(timezone.utc), province=province.name, **plan.counts())
+    rt.units_changed()
+    counts = plan.counts()
+    click.echo(f"{province.name}: {counts['created']} created, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged")
+    for conflict in plan.conflicts:
+        click.echo(f"not placed: {conflict}", err=True)
 
 
 @assessments_group.command("export")

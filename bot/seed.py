@@ -8,14 +8,14 @@ The phone numbers on the demo units are placeholders, not real offices.
 from datetime import datetime
 
 from sqlalchemy import select
-from vietnam_provinces import Province, Ward
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storage.models import Officer, Unit
 
+from .units.admin_import import find_province, import_province
+from .units.rules import path_of
+
 PROVINCE_NAME = "Hưng Yên"
-KINDS = {"tỉnh": "province", "thành phố trung ương": "city", "xã": "commune",
-         "phường": "ward", "đặc khu": "special_zone"}
 # Communes and wards that get a Hội branch and a help phone in the demo.
 DEMO_BRANCHES = {
     "Xã Tiên Lữ": "0221 3000 101",
@@ -39,25 +39,20 @@ def _upsert(session, code: str, **values) -> Unit:
 
 
 def seed_demo(session, password: str, now: datetime) -> dict:
-    province = next(p for p in Province.iter_all() if p.name == PROVINCE_NAME)
-    root = _upsert(session, str(int(province.code)), name=f"Tỉnh {province.name}",
-                   kind=KINDS[province.division_type.value], parent_id=None,
-                   path=f"/{int(province.code)}/", active=True, joinable=False,
-                   help_name=f"Hội Khuyến học tỉnh {province.name}", help_phone="0221 3000 100")
-    wards = sorted(Ward.iter_by_province(province.code), key=lambda w: int(w.code))
-    for ward in wards:
-        code = str(int(ward.code))
-        phone = DEMO_BRANCHES.get(ward.name)
-        commune = _upsert(session, code, name=ward.name, kind=KINDS[ward.division_type.value],
-                          parent_id=root.id, path=f"{root.path}{code}/", active=True,
-                          joinable=True, admin_code=f"{int(ward.code):05d}",
-                          help_name=f"Hội Khuyến học {ward.name.lower()[:1]}{ward.name[1:]}" if phone else None,
-                          help_phone=phone)
-        if phone:
-            branch_code = f"{code}-1"
-            _upsert(session, branch_code, name=f"Chi hội Khuyến học số 1, {ward.name}",
-                    kind="branch", parent_id=commune.id, path=f"{commune.path}{branch_code}/",
-                    active=True, joinable=True, help_name=None, help_phone=None)
+    """The province's tree as `flask units import-admin` makes it (bot/units/admin_import.py),
+    with the demo's help phones, branches and officer on top."""
+    plan = import_province(session, find_province(PROVINCE_NAME))
+    root = session.scalars(select(Unit).where(Unit.code == plan.province)).one()
+    root.help_name, root.help_phone = "Hội Khuyến học tỉnh Hưng Yên", "0221 3000 100"
+    wards = session.scalars(select(Unit).where(Unit.parent_id == root.id,
+                                               Unit.name.in_(DEMO_BRANCHES))).all()
+    for commune in sorted(wards, key=lambda u: u.path):
+        commune.help_phone = DEMO_BRANCHES[commune.name]
+        commune.help_name = f"Hội Khuyến học {commune.name.lower()[:1]}{commune.name[1:]}"
+        branch_code = f"{commune.code}-1"
+        _upsert(session, branch_code, name=f"Chi hội Khuyến học số 1, {commune.name}",
+                kind="branch", parent_id=commune.id, path=path_of(commune.path, branch_code),
+                active=True, joinable=True, help_name=None, help_phone=None)
     officer = session.scalars(select(Officer).where(Officer.username == DEMO_OFFICER)).first()
     if officer is None:
         session.add(Officer(username=DEMO_OFFICER, password_hash=generate_password_hash(password),
@@ -65,5 +60,5 @@ def seed_demo(session, password: str, now: datetime) -> dict:
                             role="admin", created_at=now))
     elif not check_password_hash(officer.password_hash, password):
         officer.password_hash = generate_password_hash(password)   # the login printed must work
-    return {"province": root.name, "units": len(wards) + 1 + len(DEMO_BRANCHES),
-            "officer": DEMO_OFFICER, "password": password}
+    units = len(plan.creates) + len(plan.updates) + len(plan.unchanged) + len(DEMO_BRANCHES)
+    return {"province": root.name, "units": units, "officer": DEMO_OFFICER, "password": password}
