@@ -71,6 +71,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.errorhandler(413)
     def _too_large(_error):
+        if request.path.startswith("/admin/"):
+            return render_template("admin/error.html", code=413,
+                                   message="Tệp hoặc biểu mẫu quá lớn (tối đa 1 MB)."), 413
         return jsonify(error="request body too large (at most 64 KB for webhooks)"), 413
 
     @app.errorhandler(404)

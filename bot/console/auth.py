@@ -12,6 +12,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import ValidationError
 
 from storage.models import Officer
 
@@ -104,7 +105,7 @@ def install(bp, runtime) -> None:
         if request.method == "POST":
             try:
                 validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
-            except Exception as exc:   # ValidationError: missing, expired or forged
+            except ValidationError as exc:   # missing, expired or forged
                 raise CSRFError(str(exc)) from None
         if g.officer is None and request.endpoint not in PUBLIC:
             if request.path.endswith((".json", ".csv", ".xlsx", ".png", ".pdf")):

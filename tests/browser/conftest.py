@@ -54,9 +54,23 @@ def make_driver(download_dir: str, size=(1280, 900)):
     options.add_experimental_option("prefs", {
         "download.default_directory": download_dir, "download.prompt_for_download": False,
         "intl.accept_languages": "vi-VN,vi"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})   # to read CSP reports
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     return driver
+
+
+def navigate(browser, action):
+    """Do `action` (a click, a submit) and wait until the next page has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    action()
+    WebDriverWait(browser, 10).until(ec.staleness_of(page))
+    WebDriverWait(browser, 10).until(
+        lambda _: browser.execute_script("return document.readyState") == "complete")
 
 
 @pytest.fixture
@@ -78,4 +92,10 @@ def browser(tmp_path):
     driver = make_driver(str(downloads))
     driver.downloads = downloads
     yield driver
-    driver.quit()
+    try:
+        # the console allows no inline style or script (CSP): a page that needs one is broken
+        refused = [entry["message"] for entry in driver.get_log("browser")
+                   if "Content Security Policy" in entry["message"]]
+        assert not refused, refused
+    finally:
+        driver.quit()
