@@ -66,6 +66,8 @@ SAMPLES = {
     "remaining": 10, "title": "Dùng điện thoại thông minh an toàn",
     "place": "Trung tâm học tập cộng đồng xã Tiên Lữ",
     "start": datetime(2026, 12, 12, 0, 30, tzinfo=timezone.utc),
+    # a return's reason as an officer writes it (a longer one takes a second segment)
+    "reason": "Câu 3 chưa có minh chứng, xin gửi ảnh giấy chứng nhận lớp học",
 }
 
 
