@@ -6,6 +6,8 @@ from sqlalchemy.orm import selectinload
 
 from storage.models import Assessment, Citizen, Unit
 
+from .console.status import status_of
+
 
 def assessment_rows(session, criteria_sets, unit_code: str | None = None):
     query = (select(Assessment).join(Citizen, Assessment.citizen_id == Citizen.id)
@@ -43,7 +45,17 @@ def _row(assessment: Assessment, citizen: Citizen, criteria_sets) -> dict:
         "passed": assessment.passed,
         "started_at": assessment.started_at.isoformat(),
         "completed_at": assessment.completed_at.isoformat() if assessment.completed_at else None,
+        "recognition": _recognition(assessment),
         "answers": [{"indicator": i, "raw_text": by_indicator[i].raw_text,
                      "option": by_indicator[i].option, "points": by_indicator[i].points}
                     for i in order if i in by_indicator],
     }
+
+
+def _recognition(assessment: Assessment) -> dict | None:
+    """An officer's decision, if any; `current`: taken on the answers as they are now."""
+    if assessment.decision is None:
+        return None
+    return {"decision": assessment.decision, "reason": assessment.decision_reason,
+            "by": assessment.decided_by, "at": assessment.decided_at.isoformat(),
+            "current": status_of(assessment) in ("recognised", "returned")}

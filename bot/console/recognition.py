@@ -13,7 +13,7 @@ The contract:
 - the citizen is told through their channel: an outbox row planned for the citizen
   ("auto": Zalo CS → ZNS → SMS, held in quiet hours; the dispatcher cancels it if they
   have opted out or deleted their data by then), deduplicated by
-  "recognition:<assessment id>:<decided_at timestamp>".
+  "recognition:<assessment id>:<decided_at timestamp, to the microsecond>".
 """
 
 from dataclasses import dataclass, field
@@ -126,7 +126,8 @@ def message_row(runtime, assessment: Assessment, citizen: Citizen, now: datetime
     if assessment.decision == "returned":
         # the reason as typed; only a final full stop goes, the message adds its own
         params["reason"] = template["reason"] = assessment.decision_reason.rstrip(" .;,")
-    dedup = f"recognition:{assessment.id}:{int(assessment.decided_at.timestamp())}"
+    # to the microsecond: an approval and a return a moment apart are two messages
+    dedup = f"recognition:{assessment.id}:{assessment.decided_at.timestamp():.6f}"
     return personal_row(runtime, citizen, MESSAGES[assessment.decision], params, KIND, PRIORITY,
                         dedup, now, template=template)
 

@@ -131,7 +131,7 @@ def test_export_shape_and_total(app, lan_and_an):
                     "contacts": [{"channel": "sms", "address": "+84912345678"}]},
         "unit_code": "12364", "target_group": "nguoi_dan",
         "criteria_set": "cdht-2023", "criteria_version": "2023.1-draft", "period": 2026,
-        "status": "completed", "total": 65, "passed": False,
+        "status": "completed", "total": 65, "passed": False, "recognition": None,
         "answers": [{"indicator": i, "raw_text": str(option), "option": option, "points": points}
                     for i, option, points in LAN_ANSWERS],
     }

@@ -69,7 +69,7 @@ def test_approve_one(runtime, client_as, lan):
     [row] = outbox(runtime)
     assert (row.kind, row.channel, row.priority, row.status, row.citizen_id) == (
         KIND, "auto", PRIORITY, "queued", lan.citizen_id)
-    assert row.dedup_key == f"recognition:{lan.assessment_id}:{int(decided.decided_at.timestamp())}"
+    assert row.dedup_key == f"recognition:{lan.assessment_id}:{decided.decided_at.timestamp():.6f}"
     assert row.text.startswith("Chúc mừng bác! Bác đã được Hội Khuyến học công nhận danh hiệu "
                                "Công dân học tập năm 2026.")
     assert row.sms_text == ("Chuc mung bac! Bac da duoc Hoi Khuyen hoc cong nhan danh hieu "
@@ -348,7 +348,7 @@ def test_the_citizen_is_addressed_as_they_are(runtime, born, group, zalo, sms):
     assessment = Assessment(id=7, period=2026, decision="approved", decided_at=NOW)
     row = message_row(runtime, assessment, citizen, NOW)
     assert row["text"].startswith(zalo) and row["sms_text"].startswith(sms)
-    assert row["dedup_key"] == f"recognition:7:{int(NOW.timestamp())}"
+    assert row["dedup_key"] == f"recognition:7:{NOW.timestamp():.6f}"
 
 
 @pytest.mark.parametrize("reason, count", [
