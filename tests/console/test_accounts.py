@@ -109,3 +109,19 @@ def test_the_audit_log_lists_and_filters(runtime, client_as):
     only = admin.get("/admin/audit?action=officer.update").get_data(as_text=True)
     assert "Sửa tài khoản" in only and "officer mot" not in only
     assert "Chưa có thay đổi nào" in admin.get("/admin/audit?actor=nobody").get_data(as_text=True)
+
+
+def test_the_audit_log_pages_through_with_its_filters(runtime, client_as):
+    import re
+    from bot.console.audit import record
+    from .conftest import NOW
+    with runtime.db.transaction() as session:
+        for n in range(130):
+            record(session, "cli", "unit.move", f"unit {n}", NOW)
+    admin = client_as("quantri")
+    first = admin.get("/admin/audit?action=unit.move").get_data(as_text=True)
+    assert "Trang 1/2" in first and "Trang trước" not in first
+    following = re.search(r'href="([^"]+)">Trang sau', first).group(1).replace("&amp;", "&")
+    assert "action=unit.move" in following and "page=2" in following
+    second = admin.get(following).get_data(as_text=True)
+    assert "Trang 2/2" in second and "Trang sau" not in second and "unit 0<" in second
