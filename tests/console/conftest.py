@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.console.auth import hash_password
+from bot.console.auth import hash_password, stamp
 from storage.models import Answer, Assessment, Citizen, Contact, Officer, Unit
 
 PASSWORD = "mat-khau-thu-10"
+PASSWORD_HASH = hash_password(PASSWORD)   # scrypt takes ~0.1 s: once, not per officer
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 # code, name, kind, parent code
 TREE = (("90", "Tỉnh Thử Nghiệm", "province", None),
@@ -46,7 +47,7 @@ def make_officer(runtime, username: str, unit_code: str | None = None, admin: bo
                  name: str | None = None) -> None:
     with runtime.db.transaction() as session:
         unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code)) if unit_code else None
-        session.add(Officer(username=username, password_hash=hash_password(PASSWORD),
+        session.add(Officer(username=username, password_hash=PASSWORD_HASH,
                             name=name or f"Cán bộ {username}", unit_id=unit_id,
                             role="admin" if admin else "officer", created_at=NOW))
 
@@ -84,9 +85,13 @@ def client_as(app, officers):
     """client_as("xa") → a test client logged in as that officer, with .post_form(path, data)
     adding the CSRF token of the page it came from."""
     def make(username: str):
+        # the session a login makes (test_auth.py logs in for real; a login per test
+        # would cost a scrypt check each)
         client = app.test_client()
-        response = login(client, username)
-        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        with app.extensions["cdht"].db.read() as session:
+            officer = session.scalars(select(Officer).where(Officer.username == username)).one()
+        with client.session_transaction() as cookie:
+            cookie["officer"], cookie["stamp"] = officer.id, stamp(officer)
         token = csrf_of(client, "/admin/")
 
         def post_form(path, data=None, **kwargs):
