@@ -337,7 +337,7 @@ def test_parts_leave_splitting_to_the_app():
 
 PUBLIC = "https://cdht.xa.gov.vn"
 SMSGATE = {"smsgate_url": "http://phone.test:8080", "smsgate_user": "u", "smsgate_password": "p",
-           "smsgate_signing_key": KEY, "public_url": PUBLIC}
+           "smsgate_signing_key": KEY, "public_url": PUBLIC, "secret_key": "a-long-random-test-key"}
 OLD_NUMBER, NEW_NUMBER = "01689123456", "+84389123456"   # Viettel 0168 became 038 in 2018
 _serial = itertools.count(1)
 
