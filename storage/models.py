@@ -50,6 +50,8 @@ def fold_name(name: str | None) -> str | None:
 
 class Citizen(Base):
     __tablename__ = "citizens"
+    # the console's citizen list: ordered by name then id, searched by name
+    __table_args__ = (Index("ix_citizens_name", "name_folded", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(100))
     name_folded: Mapped[str | None] = mapped_column(String(100))   # fold_name(name), for search
