@@ -23,6 +23,7 @@ class Officer(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    phone: Mapped[str | None] = mapped_column(String(20))   # E.164: where "send a test to me" goes
     created_at: Mapped[datetime]
     unit: Mapped["Unit | None"] = relationship("Unit")
 

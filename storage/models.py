@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from .base import Base
 # the console's accounts and audit log live in accounts.py; they are part of the schema
 from .accounts import AuditEntry, Officer  # noqa: F401  (re-exported)
+from .campaigns import Campaign  # noqa: F401  (re-exported)
 
 
 class Unit(Base):
@@ -270,7 +271,14 @@ class Broadcast(Base):
     text: Mapped[str] = mapped_column(Text)
     sms_text: Mapped[str] = mapped_column(Text)
     target_group: Mapped[str | None] = mapped_column(String(64))     # None: every group
-    assessment: Mapped[str] = mapped_column(String(16), default="all")  # "unfinished" | "completed" | "all"
+    # bot/outreach/recipients.py STATUSES: "all", "unfinished", "completed", "recognised"…
+    assessment: Mapped[str] = mapped_column(String(16), default="all")
+    channel: Mapped[str | None] = mapped_column(String(16))   # "zalo" | "sms": who has one; None: all
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
+    weak_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+    # (a course's announcement: only citizens weak on one of its indicators)
+    estimate: Mapped[dict | None] = mapped_column(JSON)   # the split and cost shown when confirmed
     # "scheduled" → "planned" (its rows exist) → "cancelled"
     state: Mapped[str] = mapped_column(String(16))
     send_at: Mapped[datetime]
@@ -284,7 +292,7 @@ class Broadcast(Base):
 
 
 class Course(Base):
-    """A community learning centre course (the console comes with the campaigns issue)."""
+    """A community learning centre course; its announcements are broadcasts (course_id)."""
     __tablename__ = "courses"
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -293,7 +301,10 @@ class Course(Base):
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     indicators: Mapped[list] = mapped_column(JSON, default=list)   # the indicator ids it helps with
+    created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+    unit: Mapped[Unit] = relationship()
 
 
 class CourseSignup(Base):
@@ -306,6 +317,7 @@ class CourseSignup(Base):
                                             index=True)
     coming: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime]
+    raw_text: Mapped[str | None] = mapped_column(Text)   # the reply as typed ("1", "co a")
 
 
 class JobRun(Base):

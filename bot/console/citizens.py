@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from bot.outreach.recipients import current_period
 from storage.models import Answer, Assessment, Citizen, Contact, Unit, fold_name
 
-from .status import AWAITING, COMPLETED, RECOGNISED, RETURNED, STATUSES, status_of
+from storage.standing import AWAITING, COMPLETED, RECOGNISED, RETURNED, STATUSES, status_of
 
 PAGE_SIZE = 50
 MAX_QUERY = 100

@@ -15,7 +15,7 @@ from flows.scoring import score
 from storage.models import Answer, Assessment, AuditEntry, Citizen, Contact, Evidence
 
 from .citizens import show_phone
-from .status import STATUSES, status_of
+from storage.standing import STATUSES, status_of
 
 DECISIONS = {"recognition.approve": "Công nhận", "recognition.return": "Trả lại"}
 CONSENT = {True: "Đã đồng ý", False: "Đã từ chối", None: "Chưa trả lời"}

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select, text
 from storage.models import Assessment, Citizen, Unit
 
 from . import tally
-from .status import DECISION_CURRENT
+from storage.standing import DECISION_CURRENT
 
 FIRST_PERIOD = 2020   # the movement's national criteria date from the 2020s
 # PostgreSQL, for the province-wide reads, only for their transaction (docs/performance.md):

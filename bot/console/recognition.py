@@ -27,7 +27,7 @@ from storage.models import Assessment, Citizen, Officer, Unit
 from ..outreach.personal import insert_new, personal_row
 from .audit import record
 from .scope import Scope
-from .status import AWAITING, RETURNED, status_of
+from storage.standing import AWAITING, RETURNED, status_of
 
 MAX_REASON = 500
 MAX_IDS = 500

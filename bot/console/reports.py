@@ -24,7 +24,7 @@ from storage.models import Assessment, Citizen, Officer, Unit, fold_name
 
 from . import tally, xlsx
 from .figures import counted, tune, units_of
-from .status import RECOGNISED
+from storage.standing import RECOGNISED
 
 COUNTS_TITLE = "BÁO CÁO KẾT QUẢ ĐÁNH GIÁ, CÔNG NHẬN CÔNG DÂN HỌC TẬP NĂM {period} — {unit}"
 LIST_TITLE = "DANH SÁCH CÔNG DÂN ĐƯỢC CÔNG NHẬN DANH HIỆU CÔNG DÂN HỌC TẬP NĂM {period} — {unit}"

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.console.status import status_of
+from storage.standing import status_of
 from storage.models import Assessment, Citizen
 
 from .conftest import csrf_of

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from bot.console.recognition import (KIND, MAX_REASON, PRIORITY, RecognitionError, approve,
                                      check_reason, message_row, refusal, return_)
-from bot.console.status import status_of
+from storage.standing import status_of
 from bot.delivery.dispatch import dispatch_due
 from bot.inbound import receive
 from messages_vi.gsm import segments, to_gsm

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.console.status import status_of
+from storage.standing import status_of
 from bot.console.tally import (Cell, Counts, UnitInfo, competence_maxima, counts_of, month_bounds,
                                stage_of, summarise)
 from flows.loading import load_all_criteria

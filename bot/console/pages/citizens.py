@@ -10,7 +10,7 @@ from bot.outreach.recipients import current_period
 from ..citizens import BadFilter, Filters, group_names, read_filters, search, unit_choices
 from ..dossier import CONSENT, load
 from ..recognition import MAX_REASON, refusal
-from ..status import STATUSES
+from storage.standing import STATUSES
 
 
 def render_citizen(runtime, citizen_id: int, period: int | None = None, error: str | None = None,

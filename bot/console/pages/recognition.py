@@ -9,7 +9,7 @@ from bot.outreach.recipients import current_period
 
 from ..citizens import PAGE_SIZE, BadFilter, Filters, group_names, read_filters, unit_choices
 from ..recognition import MAX_REASON, TABS, RecognitionError, approve, queue, return_
-from ..status import status_of
+from storage.standing import status_of
 from .citizens import render_citizen
 
 ALREADY = {"approve": "recognised", "return": "returned"}

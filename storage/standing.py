@@ -14,7 +14,7 @@ uses (so the dashboard's figures equal the reports').
 
 from sqlalchemy import and_, or_
 
-from storage.models import Assessment
+from .models import Assessment
 
 DECISION_CURRENT = and_(Assessment.decided_at.is_not(None),
                         Assessment.decided_at >= Assessment.completed_at)
