@@ -109,7 +109,7 @@ broadcast_group = AppGroup("broadcast", help="Announcements to the citizens of a
 @click.option("--text", required=True, help="The message, in Vietnamese (Zalo).")
 @click.option("--sms-text", help="The SMS form; default: the text without diacritics.")
 @click.option("--group", help="Only this target group (e.g. nguoi_dan).")
-@click.option("--status", type=click.Choice(STATUSES), default="all",
+@click.option("--status", type=click.Choice(tuple(STATUSES)), default="all",
               help="This year's assessment: unfinished (or not started), completed, all.")
 @click.option("--at", type=IsoTime(), help="Send at this time (default: now).")
 @click.option("--key", help="Your name for this request: the same key twice makes one broadcast.")

@@ -47,6 +47,9 @@ class Settings:
     rate_zns: float = 10.0                 # CDHT_RATE_ZNS
     rate_kannel: float = 10.0              # CDHT_RATE_KANNEL
     rate_smsgate: float = 1.0              # CDHT_RATE_SMSGATE: one Android phone's pace
+    price_sms: float | None = None        # CDHT_PRICE_SMS: VND per SMS segment, for the
+                                           #   console's cost estimate (None: not set)
+    price_zns: float | None = None         # CDHT_PRICE_ZNS: VND per ZNS message
     reminder_days: str = "1,3,7"           # CDHT_REMINDER_DAYS: days of silence before each
                                            #   reminder of an unfinished assessment ("off": none)
     public_url: str = "http://127.0.0.1:5000"  # CDHT_PUBLIC_URL: how providers reach us
@@ -136,6 +139,8 @@ class Settings:
         if min(self.send_batch, self.send_concurrency, self.send_lease, self.provider_timeout) <= 0:
             raise ConfigError("CDHT_SEND_BATCH, CDHT_SEND_CONCURRENCY, CDHT_SEND_LEASE and "
                               "CDHT_PROVIDER_TIMEOUT must be positive")
+        if any(p is not None and p < 0 for p in (self.price_sms, self.price_zns)):
+            raise ConfigError("CDHT_PRICE_SMS and CDHT_PRICE_ZNS cannot be negative")
         return self
 
     @classmethod

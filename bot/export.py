@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from storage.models import Assessment, Citizen, Unit
 
-from .console.status import status_of
+from storage.standing import status_of
 
 
 def assessment_rows(session, criteria_sets, unit_code: str | None = None):

@@ -289,6 +289,7 @@ class Broadcast(Base):
     planned_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     unit: Mapped[Unit] = relationship()
+    course: Mapped["Course | None"] = relationship()
 
 
 class Course(Base):

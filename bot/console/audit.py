@@ -25,4 +25,10 @@ ACTIONS = {
     "unit.import_file": "Nhập đơn vị từ tệp",
     "unit.move": "Chuyển đơn vị",
     "unit.merge": "Sáp nhập đơn vị",
+    "broadcast.create": "Gửi thông báo",
+    "broadcast.cancel": "Dừng thông báo",
+    "broadcast.test": "Gửi thử thông báo",
+    "campaign.create": "Tạo chiến dịch",
+    "course.create": "Tạo khoá học",
+    "course.update": "Sửa khoá học",
 }

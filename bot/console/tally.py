@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from operator import add, attrgetter
 
-# where a citizen stands in the period (bot/console/status.py): one of these per cell
+# where a citizen stands in the period (storage/standing.py): one of these per cell
 STAGES = ("not_started", "in_progress", "not_passed", "awaiting", "returned", "recognised")
 DONE = frozenset(STAGES[2:])
 # Vietnam has kept UTC+7, without summer time, since 1975
@@ -61,7 +61,7 @@ _values = attrgetter(*COUNTS)
 
 def stage_of(status: str | None, passed: bool | None, decision: str | None,
              current: bool | None) -> str:
-    """bot/console/status.py's status_of, on the columns the aggregate query groups by:
+    """storage/standing.py's status_of, on the columns the aggregate query groups by:
     the assessment's status (None: no assessment), passed, decision, and whether the
     decision was taken at or after the last completion (status.DECISION_CURRENT).
     tests/console/test_tally.py checks it against status_of for every combination."""

@@ -5,6 +5,10 @@
 "broadcast:<id>:<citizen>", in the same transaction that marks it planned — half a plan
 is never visible, and planning again adds nothing. No citizen row passes through
 Python: 565,625 recipients cost the database's time, not the worker's memory.
+
+A text with placeholders ({xung_ho}, {tien_do}: messages_vi/personal.py) is rendered
+per recipient instead, in chunks of CHUNK citizens (personalised.py), under the same
+keys and in the same transaction.
 """
 
 from dataclasses import dataclass
@@ -13,11 +17,12 @@ from datetime import datetime
 from sqlalchemy import JSON, String, cast, func, literal, select, true, update
 
 from messages_vi.gsm import segments, to_gsm
+from messages_vi.personal import is_personal, unknown_fields
 from storage.db import insert_for
 from storage.models import Broadcast, Outbox, Unit
 
 from . import BROADCAST_PRIORITY
-from .recipients import STATUSES, targeted
+from .recipients import CHANNELS, STATUSES, targeted
 
 
 class BroadcastError(ValueError):
@@ -36,16 +41,34 @@ def sms_form(text: str) -> str:
     return " ".join(to_gsm(text).split())
 
 
+def targeted_by(broadcast: Broadcast, now: datetime):
+    """The SELECT of a broadcast's recipients' ids."""
+    weak = tuple(broadcast.course.indicators) if broadcast.weak_only and broadcast.course else ()
+    return targeted(broadcast.unit, broadcast.target_group, broadcast.assessment, now,
+                    broadcast.channel, weak)
+
+
 def create(session, unit_code: str, text: str, now: datetime, sms_text: str | None = None,
            group: str | None = None, status: str = "all", at: datetime | None = None,
-           created_by: str | None = None, key: str | None = None) -> Created:
+           created_by: str | None = None, key: str | None = None, runtime=None,
+           channel: str | None = None, campaign_id: int | None = None,
+           course_id: int | None = None, weak_only: bool = False,
+           estimate: dict | None = None) -> Created:
     """Store a broadcast, and plan it now unless `at` is later. `key`: the client's own
-    name for this request (a form's token): the same key twice makes one broadcast."""
+    name for this request (a form's token): the same key twice makes one broadcast.
+    `runtime` renders placeholders ({xung_ho}…); without it a text must have none."""
     text = text.strip()
     if not text:
         raise BroadcastError("the text is empty")
     if status not in STATUSES:
         raise BroadcastError(f"status must be one of {', '.join(STATUSES)}")
+    if channel and channel not in CHANNELS:
+        raise BroadcastError(f"channel must be one of {', '.join(CHANNELS)}")
+    for form in (text, sms_text or ""):
+        if unknown := unknown_fields(form):
+            raise BroadcastError("unknown placeholders: " + ", ".join("{%s}" % u for u in unknown))
+    if runtime is None and is_personal(text, sms_text or ""):
+        raise BroadcastError("placeholders need the runtime to render them")
     if key:
         earlier = session.scalars(select(Broadcast).where(Broadcast.request_key == key)).first()
         if earlier is not None:
@@ -56,13 +79,14 @@ def create(session, unit_code: str, text: str, now: datetime, sms_text: str | No
     broadcast = Broadcast(unit=unit, text=text, sms_text=(sms_text or sms_form(text)).strip(),
                           target_group=group or None, assessment=status, state="scheduled",
                           send_at=at or now, created_by=created_by, created_at=now,
-                          request_key=key)
+                          request_key=key, channel=channel or None, campaign_id=campaign_id,
+                          course_id=course_id, weak_only=weak_only, estimate=estimate)
     session.add(broadcast)
     session.flush()
     if broadcast.send_at <= now:
-        return Created(broadcast, plan(session, broadcast, now))
+        return Created(broadcast, plan(session, broadcast, now, runtime))
     count = session.scalar(select(func.count()).select_from(
-        targeted(unit, broadcast.target_group, status, now).subquery()))
+        targeted_by(broadcast, now).subquery()))
     return Created(broadcast, count)
 
 
@@ -70,13 +94,16 @@ def _is_sqlite(session) -> bool:
     return session.bind.dialect.name == "sqlite"
 
 
-def plan(session, broadcast: Broadcast, now: datetime) -> int:
+def plan(session, broadcast: Broadcast, now: datetime, runtime=None) -> int:
     """Write its outbox rows (those not written yet) and mark it planned; returns how many
     recipients it has."""
     if broadcast.state != "scheduled":
         return broadcast.planned or 0
-    recipients = targeted(broadcast.unit, broadcast.target_group, broadcast.assessment,
-                          now).subquery()
+    if is_personal(broadcast.text, broadcast.sms_text):
+        from .personalised import plan_personal
+        plan_personal(session, runtime, broadcast, targeted_by(broadcast, now), now)
+        return _planned(session, broadcast, now)
+    recipients = targeted_by(broadcast, now).subquery()
     seg = segments(broadcast.sms_text)
     columns = {
         "citizen_id": recipients.c.id, "broadcast_id": literal(broadcast.id),
@@ -98,6 +125,10 @@ def plan(session, broadcast: Broadcast, now: datetime) -> int:
     session.execute(insert_for(session)(Outbox).from_select(
         list(columns), select(*columns.values()).where(true())).on_conflict_do_nothing(
         index_elements=["dedup_key"]))
+    return _planned(session, broadcast, now)
+
+
+def _planned(session, broadcast: Broadcast, now: datetime) -> int:
     planned = session.scalar(select(func.count()).select_from(Outbox)
                              .where(Outbox.broadcast_id == broadcast.id))
     broadcast.state, broadcast.planned, broadcast.planned_at = "planned", planned, now
@@ -113,7 +144,7 @@ def plan_due(runtime, now: datetime) -> int:
     for broadcast_id in due:   # one transaction each: a big one does not hold up the rest
         with runtime.db.transaction() as session:
             broadcast = session.get(Broadcast, broadcast_id, with_for_update=True)
-            total += plan(session, broadcast, now) if broadcast.state == "scheduled" else 0
+            total += plan(session, broadcast, now, runtime) if broadcast.state == "scheduled" else 0
     return total
 
 

@@ -1,5 +1,7 @@
 """One module per page of the console; each has `register(bp, runtime)`."""
 
-from . import accounts, audit_log, citizens, dashboard, posters, recognition, reports, units
+from . import (accounts, audit_log, broadcasts, campaigns, citizens, courses, dashboard, posters,
+               recognition, reports, units)
 
-PAGES = (dashboard, units, posters, citizens, recognition, reports, accounts, audit_log)
+PAGES = (dashboard, units, posters, citizens, recognition, reports, broadcasts, campaigns, courses,
+         accounts, audit_log)

@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 from flask import g, render_template, request
 from markupsafe import Markup
 
-from .. import charts
+from messages_vi.render import TIMEZONE
+
+from .. import campaigns, charts
 from ..figures import BadChoice, as_json, choose, figures_of, periods, trail
 
 MOST_BARS = 25   # a province has ~100 communes: the chart shows the largest, the table all
@@ -66,7 +68,10 @@ def register(bp, runtime) -> None:
                 return bad_request(str(exc))
             figures = figures_of(session, g.scope, choice, runtime, now)
             crumbs = trail(session, g.scope, choice.unit)
+            campaign = campaigns.current(session, g.scope, now.astimezone(TIMEZONE).date())
+            during_year = campaigns.figures(session, g.scope, campaign) if campaign else None
         return render_template("admin/dashboard.html", title="Tổng quan", figures=figures,
+                               campaign=campaign, during_year=during_year,
                                choice=choice, crumbs=crumbs, charts=draw(figures),
                                periods=periods(now), most_bars=MOST_BARS,
                                everything=g.scope.everything)
