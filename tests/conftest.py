@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from storage import migrate  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.inbox import Inbox, arrivals  # noqa: E402
-from storage.models import (Answer, Assessment, AuditEntry, Broadcast, Citizen,  # noqa: E402
+from storage.models import (Answer, Assessment, AuditEntry, Broadcast, Campaign, Citizen,  # noqa: E402
                             ConsentRecord, Contact, ConversationSession, Course, CourseSignup,
                             DeliveryAttempt, Evidence, InboundEvent, JobRun, Officer, Outbox,
                             ProviderToken, RateBucket, Unit)
@@ -30,7 +30,7 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 # Rows a test may create, children first; units and officers are seeded once.
-PER_TEST_TABLES = (DeliveryAttempt, Outbox, Broadcast, CourseSignup, Course, InboundEvent,
+PER_TEST_TABLES = (DeliveryAttempt, Outbox, Broadcast, Campaign, CourseSignup, Course, InboundEvent,
                    ConsentRecord, Evidence, Answer, Assessment, ConversationSession, Contact,
                    Citizen, ProviderToken, RateBucket, JobRun, AuditEntry)
 SEEDED_OFFICER = "demo"

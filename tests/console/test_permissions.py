@@ -2,14 +2,19 @@
 nothing leaks or changes. A route added to the blueprint without a row here fails
 `test_every_route_is_in_the_table`, so no page escapes this check."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import select
 
-from storage.models import Assessment, AuditEntry, Outbox, Unit
+from bot.outreach.broadcasts import create
+from storage.models import Assessment, AuditEntry, Broadcast, Campaign, Course, Outbox, Unit
 
 from .conftest import PASS, add_citizen
 
 OUTSIDER_NAME = "Người Ngoài Phạm Vi"   # a citizen of 9101, another province
+COURSE_FORM = {"title": "Lớp mới", "place": "Nhà văn hoá", "starts_at": "2027-01-10T08:00",
+               "ends_at": "2027-01-10T10:00", "indicators": "dien_thoai"}
 # How an officer of 9001 (xa) or of its branch (chihoi) would try to reach what is not theirs:
 # a unit, citizen or assessment of 9101 (another province), or their own parent 90.
 # {citizen}, {assessment}: the outsider's ids.
@@ -41,9 +46,37 @@ OUTSIDE = {
     "admin.recognition_bulk": [("POST", "/admin/recognition/bulk",
                                 {"action": "approve", "ids": "{assessment}"})],
     "admin.units_import": [("POST", "/admin/units/import", {"step": "confirm"})],
+    "admin.broadcasts": [("GET", "/admin/broadcasts")],
+    "admin.broadcast_new": [("GET", "/admin/broadcasts/new?course={course}"),
+                            ("GET", "/admin/broadcasts/new?campaign={campaign}")],
+    "admin.broadcast_preview": [("POST", "/admin/broadcasts/preview", {"unit": "9101", "text": "x"}),
+                                ("POST", "/admin/broadcasts/preview", {"unit": "90", "text": "x"}),
+                                ("POST", "/admin/broadcasts/preview",
+                                 {"unit": "9001-1", "text": "x", "course": "{course}"}),
+                                ("POST", "/admin/broadcasts/preview",
+                                 {"unit": "9001-1", "text": "x", "campaign": "{campaign}"})],
+    "admin.broadcast_test": [("POST", "/admin/broadcasts/test",
+                              {"unit": "9101", "text": "x", "phone": "0912000111"})],
+    "admin.broadcast_send": [("POST", "/admin/broadcasts", {"unit": "9101", "text": "x"}),
+                             ("POST", "/admin/broadcasts",
+                              {"unit": "9001-1", "text": "x", "course": "{course}"})],
+    "admin.broadcast": [("GET", "/admin/broadcasts/{broadcast}")],
+    "admin.broadcast_progress": [("GET", "/admin/broadcasts/{broadcast}/progress.json")],
+    "admin.broadcast_cancel": [("POST", "/admin/broadcasts/{broadcast}/cancel", {})],
+    "admin.campaigns": [("GET", "/admin/campaigns")],
+    "admin.campaign_create": [("POST", "/admin/campaigns", {"name": "X", "unit": "9101",
+                                                           "starts_on": "2026-10-01",
+                                                           "ends_on": "2026-10-07"})],
+    "admin.campaign": [("GET", "/admin/campaigns/{campaign}")],
+    "admin.courses": [("GET", "/admin/courses")],
+    "admin.course_create": [("POST", "/admin/courses", COURSE_FORM | {"unit": "9101"})],
+    "admin.course": [("GET", "/admin/courses/{course}")],
+    "admin.course_edit": [("GET", "/admin/courses/{course}/edit")],
+    "admin.course_update": [("POST", "/admin/courses/{course}", COURSE_FORM | {"unit": "9001"})],
 }
 # requests that are answered, but only with what is inside the scope
 NARROWED = [("GET", "/admin/units?q=Ngoai+Pham+Vi"), ("GET", "/admin/citizens?q=Ngoai+Pham+Vi"),
+            ("GET", "/admin/broadcasts"), ("GET", "/admin/campaigns"), ("GET", "/admin/courses"),
             ("POST", "/admin/recognition/bulk", {"action": "approve", "ids": "{assessment}"})]
 ADMIN_ONLY = {
     "admin.accounts": [("GET", "/admin/accounts")],
@@ -54,7 +87,9 @@ ADMIN_ONLY = {
 # routes that show no unit's data: the login, one's own password, static files, lists that
 # are filtered to the scope (checked below), files with no data in them
 NO_DATA = {"admin.login", "admin.logout", "admin.static", "admin.own_password",
-           "admin.posters", "admin.units_template_csv", "admin.units_template_xlsx"}
+           "admin.posters", "admin.units_template_csv", "admin.units_template_xlsx",
+           # the composer and its counter echo what was typed; the course form is empty
+           "admin.broadcast_count", "admin.broadcast_edit", "admin.course_new"}
 
 
 def admin_endpoints(app):
@@ -69,8 +104,22 @@ def test_every_route_is_in_the_table(app):
 
 @pytest.fixture
 def outsider(runtime, officers):
+    """A citizen of 9101 with an assessment, a broadcast and a course of 9101, a campaign of
+    9100 (another province): every id an officer of 9001 might guess."""
     person = add_citizen(runtime, "9101", OUTSIDER_NAME, points=PASS, phone="+84911000999")
-    return {"citizen": person.citizen_id, "assessment": person.assessment_id}
+    now = datetime.now(timezone.utc)
+    with runtime.db.transaction() as session:
+        unit = session.scalars(select(Unit).where(Unit.code == "9101")).one()
+        broadcast = create(session, "9101", "Tin của Xã Ngoài Phạm Vi", now, key="outside").broadcast
+        course = Course(unit_id=unit.id, title="Lớp của Xã Ngoài Phạm Vi", place="Tỉnh Khác",
+                        starts_at=now + timedelta(days=5), ends_at=now + timedelta(days=5, hours=2),
+                        indicators=["dien_thoai"], created_at=now)
+        campaign = Campaign(name="Tuần lễ của Tỉnh Khác", unit_id=unit.parent_id,
+                            starts_on=now.date(), ends_on=now.date() + timedelta(days=6), created_at=now)
+        session.add_all([course, campaign])
+        session.flush()
+        ids = {"broadcast": broadcast.id, "course": course.id, "campaign": campaign.id}
+    return {"citizen": person.citizen_id, "assessment": person.assessment_id, **ids}
 
 
 def requests_of(table):
@@ -93,7 +142,10 @@ def unchanged(runtime, outsider):
         units = dict(session.execute(select(Unit.code, Unit.path)).all())
         return (assessment.decision, units["9101"], units["9001-1"], units.get("9001"),
                 session.scalar(select(Unit.active).where(Unit.code == "9101")),
-                session.scalars(select(Outbox.id)).all(),
+                session.scalars(select(Outbox.id, Outbox.status)).all(),
+                session.execute(select(Broadcast.id, Broadcast.state)).all(),
+                session.execute(select(Course.id, Course.title, Course.unit_id)).all(),
+                session.scalars(select(Campaign.id)).all(),
                 session.scalars(select(AuditEntry.action)).all())
 
 
