@@ -28,6 +28,13 @@ from ..outreach.recipients import CHANNELS, STATUSES, current_period
 from ..outreach.weak import weak_counts
 
 STATES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
+# the routing's reasons (bot/delivery/routing.py), as an officer reads them
+REASONS = {
+    "no Zalo OA": "chưa cấu hình Zalo OA", "no Zalo contact": "chưa có Zalo",
+    "zalo: no message in 7 days": "không nhắn Zalo cho OA trong 7 ngày",
+    "no proven phone number": "chưa có số điện thoại đã xác minh",
+    "no ZNS": "chưa có ZNS", "no SMS gateway": "chưa cấu hình cổng SMS",
+}
 LATEST = timedelta(days=366)
 
 
@@ -119,6 +126,17 @@ def read_draft(form, session, scope, groups, now: datetime) -> Draft:
                  group=group, status=status or "all", channel=channel, campaign=campaign,
                  course=course, weak_only=weak_only, send_at=_when(form.get("send_at", ""), now),
                  key=(form.get("key") or "")[:64])
+
+
+def reason_vi(reason: str) -> str:
+    """"zalo: no message in 7 days; no proven phone number" → Vietnamese, part by part."""
+    def one(part: str) -> str:
+        if part.startswith("no ZNS template for"):
+            return "chưa có mẫu ZNS cho loại tin này"
+        if part.startswith("zalo: paid window"):
+            return "chỉ còn cửa sổ Zalo tính phí"
+        return REASONS.get(part, part)
+    return "; ".join(one(p.strip()) for p in reason.split(";"))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from messages_vi.render import TIMEZONE
 from storage.models import Citizen, Course, CourseSignup, Unit
 
-from .formatting import vntime
 
 MAX_TITLE, MAX_PLACE = 200, 200
 
@@ -82,13 +81,16 @@ def save(session, course: Course | None, data: CourseForm, officer: str, now: da
     return course
 
 
-def announcement_text(course: Course, criteria) -> str:
-    """The composer's first draft: what, where, when, and how to answer."""
-    start = vntime(course.starts_at)
-    end = vntime(course.ends_at) if course.ends_at.date() != course.starts_at.date() \
-        else course.ends_at.astimezone(TIMEZONE).strftime("%H:%M")
-    return (f"{{Xung_ho}} ơi, {course.unit.name} mở lớp “{course.title}” tại {course.place}, "
-            f"từ {start} đến {end}. Trả lời 1 nếu {{xung_ho}} sẽ đến, 0 nếu lần này không đến.")
+def announcement_text(course: Course, criteria=None) -> str:
+    """The composer's first draft: what, where, when, and how to answer — short, so that
+    with an ordinary title and place its SMS form fits one message (the composer warns
+    when it does not)."""
+    start = course.starts_at.astimezone(TIMEZONE)
+    end = course.ends_at.astimezone(TIMEZONE)
+    when = f"{start:%H:%M}–{end:%H:%M} ngày {start:%d/%m}" if end.date() == start.date() \
+        else f"từ {start:%H:%M %d/%m} đến {end:%d/%m}"
+    return (f"{{Xung_ho}} ơi, lớp “{course.title}” tại {course.place}, {when}. "
+            "Trả lời 1 nếu {xung_ho} sẽ đến, 0 nếu không đến.")
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,8 @@ def test_create_a_course_and_announce_it_to_the_weak(browser, live, runtime, off
 
     navigate(browser, browser.find_element(By.LINK_TEXT, "Thông báo khoá học").click)
     text = browser.find_element(By.ID, "text").get_attribute("value")
-    assert "mở lớp “Dùng điện thoại thông minh”" in text and "Trả lời 1" in text
+    assert "lớp “Dùng điện thoại thông minh” tại" in text and "Trả lời 1" in text
+    wait_text(browser, "sms-segments", "1")
     assert browser.find_element(By.NAME, "weak_only").is_selected()
     navigate(browser, browser.find_element(By.CSS_SELECTOR, "#composer button.primary").click)
     matching = browser.find_element(By.ID, "matching").text

@@ -109,7 +109,7 @@ def test_the_preview_splits_recipients_by_channel_and_prices_them(client_as, peo
     assert re.search(r'id="recipients">7<', html)
     assert 'id="cost-sms">1.050 đ<' in html          # 3 × 1 segment × 350 đ
     assert 'id="cost-total"><b>1.050 đ<' in html
-    assert "no proven phone number" in html
+    assert "1 người (chưa có Zalo; chưa có số điện thoại đã xác minh)" in html
     assert "Xã Khác" not in html and "Người Ngoài" not in html
 
 

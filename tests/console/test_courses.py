@@ -113,7 +113,7 @@ def test_the_announcement_goes_first_to_those_weak_on_the_courses_indicators(run
     course_id = make_course(runtime)
     client = client_as("xa")
     composer = client.get(f"/admin/broadcasts/new?course={course_id}").get_data(as_text=True)
-    assert "Trả lời 1 nếu {xung_ho} sẽ đến, 0 nếu lần này không đến." in composer
+    assert "Trả lời 1 nếu {xung_ho} sẽ đến, 0 nếu không đến." in composer
     assert re.search(r'name="weak_only" value="1"\s+checked', composer)
     text = re.search(r'<textarea id="text"[^>]*>([^<]+)</textarea>', composer).group(1)
     form = {"unit": "9001", "text": text.replace("&#34;", '"'), "course": str(course_id),
@@ -136,8 +136,10 @@ def test_the_announcement_goes_first_to_those_weak_on_the_courses_indicators(run
         got = set(session.scalars(select(Outbox.citizen_id).where(Outbox.broadcast_id == broadcast.id)))
         rows = session.scalars(select(Outbox).where(Outbox.broadcast_id == broadcast.id)).all()
     assert got == {learners[k] for k in ("phone_low", "phone_lowest", "language", "halfway")}
-    assert all(r.text.startswith("Bác ơi, Xã An Bình mở lớp “Dùng điện thoại thông minh”") for r in rows)
-    assert all("Tra loi 1 neu bac se den, 0 neu lan nay khong den." in r.sms_text for r in rows)
+    assert all(r.text.startswith("Bác ơi, lớp “Dùng điện thoại thông minh” tại Nhà văn hoá thôn Đông, ")
+               for r in rows)
+    assert all(r.sms_text.endswith("Tra loi 1 neu bac se den, 0 neu khong den.") and r.segments == 1
+               for r in rows)
     assert f"/admin/broadcasts/{broadcast.id}" in client.get(f"/admin/courses/{course_id}").get_data(as_text=True)
 
 

@@ -14,7 +14,7 @@ from ...outreach.broadcasts import BroadcastError, cancel, create
 from ...outreach.reach import estimate_record
 from ...outreach.recipients import CHANNELS, STATUSES
 from ..audit import record
-from ..broadcasts import BadDraft, count, preview, progressed, queue_test, read_draft
+from ..broadcasts import BadDraft, count, preview, progressed, queue_test, read_draft, reason_vi
 from ..citizens import group_names, unit_choices
 from ..courses import announcement_text, indicator_names
 
@@ -24,6 +24,8 @@ FIELDS = ("unit", "text", "sms_text", "group", "status", "channel", "campaign", 
 
 
 def register(bp, runtime) -> None:
+    bp.add_app_template_filter(reason_vi, "reason_vi")
+
     def now():
         return datetime.now(timezone.utc)
 
