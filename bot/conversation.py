@@ -1,16 +1,18 @@
 """Between rows and the engine: load a citizen's State, and carry out the effects."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, or_, select, update
 
 from flows import effects as fx
-from flows.state import AssessmentView, Position, Profile, State
-from storage.models import (Answer, Assessment, Citizen, ConsentRecord, Contact,
-                            ConversationSession, Evidence, Outbox, Unit)
+from flows.state import AssessmentView, CourseOffer, Position, Profile, State
+from storage.db import insert_for
+from storage.models import (Answer, Assessment, Broadcast, Citizen, ConsentRecord, Contact,
+                            ConversationSession, Course, CourseSignup, Evidence, Outbox, Unit)
 from webhooks.contract import InboundMessage
 
 REDACTED = "[đã xoá theo yêu cầu của công dân]"
+OFFER_DAYS = timedelta(days=7)   # an older announcement is not what a bare "1" answers
 
 
 def latest_assessment(session, citizen_id: int) -> Assessment | None:
@@ -18,14 +20,36 @@ def latest_assessment(session, citizen_id: int) -> Assessment | None:
                            .order_by(Assessment.period.desc()).limit(1)).first()
 
 
-def load_state(session, citizen: Citizen, rows=None
+def offers(citizen_ids, earliest: datetime, latest: datetime):
+    """The course announcements that replies written between `earliest` and `latest`
+    may answer, newest first (found through the outbox's citizen index): a superset for
+    a batch, `newest_offer` decides."""
+    return (select(Outbox.citizen_id, Course.id.label("course_id"), Course.title,
+                   Outbox.sent_at, Course.starts_at)
+            .join(Broadcast, Broadcast.id == Outbox.broadcast_id)
+            .join(Course, Course.id == Broadcast.course_id)
+            .where(Outbox.citizen_id.in_(citizen_ids), Outbox.status.in_(("sent", "delivered")),
+                   Outbox.sent_at >= earliest - OFFER_DAYS, Outbox.sent_at <= latest,
+                   Course.starts_at > earliest)
+            .order_by(Outbox.sent_at.desc(), Outbox.id.desc()))
+
+
+def newest_offer(rows, now: datetime) -> CourseOffer | None:
+    """The newest announcement sent in the OFFER_DAYS before `now`, of a course that
+    has not started by then."""
+    return next((CourseOffer(r.course_id, r.title, r.sent_at) for r in rows
+                 if now - OFFER_DAYS <= r.sent_at <= now and r.starts_at > now), None)
+
+
+def load_state(session, citizen: Citizen, now: datetime, rows=None
                ) -> tuple[State, ConversationSession, Assessment | None]:
-    """The citizen's State; `rows`: their (conversation, latest assessment) when the
-    caller loaded them already (bot/inbound/prefetch.py)."""
-    convo, latest = rows if rows is not None else (
+    """The citizen's State as of `now`; `rows`: their (conversation, latest assessment,
+    `offers` rows) when the caller loaded them already (bot/inbound/prefetch.py)."""
+    convo, latest, offered = rows if rows is not None else (
         session.scalars(select(ConversationSession)
                         .where(ConversationSession.citizen_id == citizen.id)).first(),
-        latest_assessment(session, citizen.id))
+        latest_assessment(session, citizen.id),
+        session.execute(offers([citizen.id], now, now).limit(1)).all())
     if convo is None:
         convo = ConversationSession(citizen_id=citizen.id, position={},
                                     updated_at=citizen.created_at)
@@ -43,7 +67,8 @@ def load_state(session, citizen: Citizen, rows=None
             criteria_set=row.criteria_set, version=row.criteria_version, group=row.target_group,
             period=row.period, answers={a.indicator: a.option for a in row.answers},
             completed=row.status == "completed")
-    return State(Position.from_json(convo.position), profile, view), convo, row
+    state = State(Position.from_json(convo.position), profile, view, newest_offer(offered, now))
+    return state, convo, row
 
 
 class Effects:
@@ -123,6 +148,14 @@ class Effects:
                 name=item.name, size=item.size, thumbnail=item.thumbnail,
                 provider=self.message.provider, external_id=self.message.external_id,
                 received_at=self.now))
+
+    def _RecordSignup(self, effect: fx.RecordSignup) -> None:
+        """One answer per course and citizen: a later one ("0" after "1") replaces it."""
+        answer = dict(coming=effect.coming, answered_at=self.now, raw_text=effect.raw_text)
+        self.session.execute(
+            insert_for(self.session)(CourseSignup)
+            .values(course_id=effect.course_id, citizen_id=self.citizen.id, **answer)
+            .on_conflict_do_update(index_elements=["course_id", "citizen_id"], set_=answer))
 
     def _DeleteCitizen(self, effect: fx.DeleteCitizen) -> None:
         """Decree 13/2023 deletion: the citizen, their answers and session go; texts

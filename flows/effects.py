@@ -14,6 +14,8 @@ The closed family:
   the citizen's assessment for the period.
 - `AttachEvidence(indicator)`: keep the message's image/file as proof for that
   indicator of the current assessment (None: not tied to one yet).
+- `RecordSignup(course_id, coming, raw_text)`: the citizen's answer to a course
+  announcement (I'll come / not this time), as typed; a later answer replaces it.
 - `DeleteCitizen()`: the citizen asked to delete their data and confirmed.
 """
 
@@ -72,9 +74,16 @@ class AttachEvidence:
 
 
 @dataclass(frozen=True)
+class RecordSignup:
+    course_id: int
+    coming: bool
+    raw_text: str
+
+
+@dataclass(frozen=True)
 class DeleteCitizen:
     pass
 
 
 Effect = (Send | SaveProfile | RecordConsent | StartAssessment | StoreAnswer | ClearAnswers
-          | CompleteAssessment | AttachEvidence | DeleteCitizen)
+          | CompleteAssessment | AttachEvidence | RecordSignup | DeleteCitizen)

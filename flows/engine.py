@@ -3,11 +3,13 @@
     new_state, effects = step(script, state, inbound, now)
 
 Pure: no database, no network, no clock (`now` is an aware datetime passed in).
-The order of reading a reply: a pending yes/no outside the flow (delete?
-restart? continue?), then global commands, then session expiry, then the
-running flow's current question. A reply that cannot be read is never
-guessed: the question is asked again with a hint, and from the third failed
-try on the hint says whom to call.
+The order of reading a reply: an answer to a course announcement that is the
+last thing said ("1" I will come, "0" not this time, yes / no in words;
+flows/courses.py: recorded, thanked for, the open question asked again), then a
+pending yes/no outside the flow (delete? restart? continue?), then global
+commands, then session expiry, then the running flow's current question. A
+reply that cannot be read is never guessed: the question is asked again with a
+hint, and from the third failed try on the hint says whom to call.
 """
 
 from dataclasses import dataclass, field, replace
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from . import commands
 from . import effects as fx
+from .courses import answer_offer
 from .units.directory import Directory
 from .events import handle_event
 from .handlers import answer_pending, run_command
@@ -107,6 +110,9 @@ class Turn:
 
     # -- the order of reading ---------------------------------------------
     def run(self) -> None:
+        topic = self.pos.course
+        if topic is not None:
+            self.move(course=None)    # a course stays the topic for one reply
         if self.pos.flow and not self.position_exists():
             # The flow file changed under a waiting citizen: start from their situation.
             self.move(flow=None, step=None, fails=0, return_to=None, candidates=())
@@ -114,6 +120,8 @@ class Turn:
             self.move(pending=None)   # a confirmation asked weeks ago is not answered by this
         if self.inbound.kind != "text":
             handle_event(self)
+            return
+        if answer_offer(self, topic):
             return
         if self.pos.pending:
             answer_pending(self)
@@ -123,8 +131,7 @@ class Turn:
             run_command(self, command)
             return
         if self.pos.flow and self.expired():
-            self.move(pending="resume", fails=0)
-            self.say("session.expired", since=self.pos.touched_at, **self.progress())
+            self.ask_to_resume()
             return
         if self.pos.flow is None:
             self.idle()
@@ -145,6 +152,11 @@ class Turn:
         self.emit(fx.SaveProfile({"unit_code": code}))
         self.ask(self.flow().get(self.pos.step))
         return True
+
+    def ask_to_resume(self) -> None:
+        """A flow left weeks ago: continue it or start again?"""
+        self.move(pending="resume", fails=0)
+        self.say("session.expired", since=self.pos.touched_at, **self.progress())
 
     def position_exists(self) -> bool:
         try:

@@ -3,7 +3,8 @@
 `Position` is the engine's own memory (where the citizen is); the host keeps it
 as JSON on the session row. `Profile` and `AssessmentView` are read by the host
 from the citizen's rows; the engine changes them only through effects, and
-`apply` is the one place that says what an effect does to them.
+`apply` is the one place that says what an effect does to them. `CourseOffer` is
+the course announcement a bare "1"/"0" may answer, as the host found it.
 """
 
 from dataclasses import asdict, dataclass, field, replace
@@ -22,6 +23,8 @@ class Position:
     candidates: tuple[str, ...] = ()   # unit codes offered for a numbered pick, or the
                                        # option number a choice reply is confirmed for
     query: str | None = None       # the reply that produced the unit list, to show it again
+    course: int | None = None      # the course the last reply spoke of (thanks, how to answer)
+                                   # with nothing asked after: a bare "0" still answers it
     touched_at: datetime | None = None
 
     def to_json(self) -> dict:
@@ -66,10 +69,20 @@ class AssessmentView:
 
 
 @dataclass(frozen=True)
+class CourseOffer:
+    """The newest course announcement sent to the citizen in the last days, its course
+    not started yet (the host decides which count)."""
+    course_id: int
+    title: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
 class State:
     position: Position = Position()
     profile: Profile = Profile()
     assessment: AssessmentView | None = None
+    offer: CourseOffer | None = None
 
 
 def apply(state: State, effect) -> State:

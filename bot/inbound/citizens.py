@@ -71,7 +71,7 @@ def join(session, script, citizen: Citizen, owner: Citizen, message: InboundMess
     session.execute(delete(Citizen).where(Citizen.id == citizen.id))
     session.expire_all()
     owner = session.get(Citizen, owner.id, with_for_update=True)   # its own SMS may be in flight
-    state, convo, _ = load_state(session, owner)
+    state, convo, _ = load_state(session, owner, now)
     new_state, effects = step(script, state, Inbound("", message.channel, kind="linked"), now)
     convo.position, convo.updated_at = new_state.position.to_json(), now
     return owner, new_state, [e for e in effects if isinstance(e, fx.Send)]

@@ -100,7 +100,7 @@ def handle(runtime, session, message: InboundMessage, event_id: int, now: dateti
         # A citizen may write on two channels at once: lock their row too, and re-read it
         # (another channel's message may have changed it while we waited).
         session.refresh(citizen, with_for_update=True)
-    state, convo, assessment = load_state(session, citizen, rows)
+    state, convo, assessment = load_state(session, citizen, now, rows)
     inbound = Inbound(message.text, message.channel, phone=sms_phone(message.channel, message.address),
                       kind=message.kind, shared=message.profile)
     script = runtime.script()

@@ -1,7 +1,8 @@
 """Bulk loads for a batch: the rows its events need, in a few statements for the whole
 batch instead of several per event (contacts, citizens and their units, conversation
-sessions, latest assessments with their answers). On PostgreSQL contacts and citizens
-are locked here, in id order, as the per-event path would lock them one by one.
+sessions, latest assessments with their answers, the course announcements they may be
+answering). On PostgreSQL contacts and citizens are locked here, in id order, as the
+per-event path would lock them one by one.
 
 The rows serve the FIRST event of each citizen in the batch; afterwards that citizen
 is forgotten and later events query as usual. A row that left the session (a deletion
@@ -16,6 +17,8 @@ from sqlalchemy.orm import selectinload
 
 from storage.models import Assessment, Citizen, Contact, ConversationSession, Unit
 
+from ..conversation import offers
+
 _UNKNOWN = object()
 
 
@@ -26,6 +29,7 @@ class Prefetched:
         self.citizens: dict[int, Citizen] = {}
         self.convos: dict[int, ConversationSession | None] = {}
         self.latest: dict[int, Assessment | None] = {}
+        self.offers: dict[int, list] = {}   # citizen id → `offers` rows, for any event's `now`
 
     def _live(self, row):
         return row if row is not None and row in self.session else None
@@ -38,7 +42,7 @@ class Prefetched:
         return self._live(self.citizens.get(citizen.id)) is citizen
 
     def state_rows(self, citizen: Citizen):
-        """(conversation, latest assessment) as loaded, or None when not known here."""
+        """(conversation, latest assessment, offers) as loaded, or None when not known here."""
         convo = self.convos.get(citizen.id, _UNKNOWN)
         latest = self.latest.get(citizen.id, _UNKNOWN)
         if convo is _UNKNOWN or latest is _UNKNOWN or not self.locked(citizen):
@@ -46,14 +50,14 @@ class Prefetched:
         if (convo is not None and convo not in self.session) or \
                 (latest is not None and latest not in self.session):
             return None
-        return convo, latest
+        return convo, latest, self.offers.get(citizen.id, [])
 
     def new_citizen(self, citizen: Citizen) -> None:
         """A citizen created just now has no conversation or assessment yet."""
         self.citizens[citizen.id], self.convos[citizen.id], self.latest[citizen.id] = citizen, None, None
 
     def forget(self, citizen_id: int | None) -> None:
-        for table in (self.citizens, self.convos, self.latest):
+        for table in (self.citizens, self.convos, self.latest, self.offers):
             table.pop(citizen_id, None)
 
 
@@ -91,4 +95,6 @@ def prefetch(session, keys: dict[tuple[str, str], datetime], insert_for) -> Pref
         by_citizen[row.citizen_id].append(row)
     found.latest = {i: max(by_citizen[i], key=lambda a: a.period) if by_citizen[i] else None
                     for i in ids}
+    for row in session.execute(offers(ids, min(keys.values()), max(keys.values()))):
+        found.offers.setdefault(row.citizen_id, []).append(row)
     return found
