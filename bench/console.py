@@ -89,7 +89,7 @@ def show(label: str, results: list[dict]) -> None:
 
 
 def population(app) -> str:
-    from bot.console.status import RECOGNISED
+    from storage.standing import RECOGNISED
     runtime = app.extensions["cdht"]
     with runtime.db.read() as session:
         count = lambda query: session.scalar(query)   # noqa: E731

@@ -6,9 +6,8 @@
 is never visible, and planning again adds nothing. No citizen row passes through
 Python: 565,625 recipients cost the database's time, not the worker's memory.
 
-A text with placeholders ({xung_ho}, {tien_do}: messages_vi/personal.py) is rendered
-per recipient instead, in chunks of CHUNK citizens (personalised.py), under the same
-keys and in the same transaction.
+A text with placeholders ({xung_ho}, {tien_do}: messages_vi/personal.py) is rendered per
+recipient by SQL expressions in the same statement (personalised.py).
 """
 
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from storage.db import insert_for
 from storage.models import Broadcast, Outbox, Unit
 
 from . import BROADCAST_PRIORITY
+from .personalised import joined, personal_columns
 from .recipients import CHANNELS, STATUSES, targeted
 
 
@@ -53,10 +53,12 @@ def create(session, unit_code: str, text: str, now: datetime, sms_text: str | No
            created_by: str | None = None, key: str | None = None, runtime=None,
            channel: str | None = None, campaign_id: int | None = None,
            course_id: int | None = None, weak_only: bool = False,
-           estimate: dict | None = None) -> Created:
+           estimate: dict | None = None, plan_now: bool = True) -> Created:
     """Store a broadcast, and plan it now unless `at` is later. `key`: the client's own
     name for this request (a form's token): the same key twice makes one broadcast.
-    `runtime` renders placeholders ({xung_ho}…); without it a text must have none."""
+    `runtime` renders placeholders ({xung_ho}…); without it a text must have none.
+    `plan_now` False leaves a broadcast due now to the scheduler's "broadcasts" job (the
+    console does so for a big one, rather than hold a web request for many seconds)."""
     text = text.strip()
     if not text:
         raise BroadcastError("the text is empty")
@@ -83,7 +85,7 @@ def create(session, unit_code: str, text: str, now: datetime, sms_text: str | No
                           course_id=course_id, weak_only=weak_only, estimate=estimate)
     session.add(broadcast)
     session.flush()
-    if broadcast.send_at <= now:
+    if broadcast.send_at <= now and plan_now:
         return Created(broadcast, plan(session, broadcast, now, runtime))
     count = session.scalar(select(func.count()).select_from(
         targeted_by(broadcast, now).subquery()))
@@ -99,10 +101,6 @@ def plan(session, broadcast: Broadcast, now: datetime, runtime=None) -> int:
     recipients it has."""
     if broadcast.state != "scheduled":
         return broadcast.planned or 0
-    if is_personal(broadcast.text, broadcast.sms_text):
-        from .personalised import plan_personal
-        plan_personal(session, runtime, broadcast, targeted_by(broadcast, now), now)
-        return _planned(session, broadcast, now)
     recipients = targeted_by(broadcast, now).subquery()
     seg = segments(broadcast.sms_text)
     columns = {
@@ -121,9 +119,18 @@ def plan(session, broadcast: Broadcast, now: datetime, runtime=None) -> int:
         "created_at": literal(now, Outbox.created_at.type),
         "updated_at": literal(now, Outbox.updated_at.type),
     }
+    source = select(*columns.values())
+    if is_personal(broadcast.text, broadcast.sms_text):
+        if runtime is None:
+            raise BroadcastError("placeholders need the runtime to render them")
+        personal = personal_columns(runtime, broadcast, now)
+        columns |= personal
+        json_of = func.json_object if _is_sqlite(session) else func.json_build_object
+        columns["template_data"] = json_of("message", personal["sms_text"], type_=JSON)
+        source = select(*columns.values()).select_from(joined(recipients, now))
     # "WHERE true": SQLite reads "SELECT … FROM x ON CONFLICT" as a join's ON without it
     session.execute(insert_for(session)(Outbox).from_select(
-        list(columns), select(*columns.values()).where(true())).on_conflict_do_nothing(
+        list(columns), source.where(true())).on_conflict_do_nothing(
         index_elements=["dedup_key"]))
     return _planned(session, broadcast, now)
 

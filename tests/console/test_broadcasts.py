@@ -269,3 +269,18 @@ def test_the_list_shows_only_broadcasts_in_scope(client_as, people):
     client_as("xa").post_form("/admin/broadcasts", draft(key="x1"))
     mine = client_as("xa").get("/admin/broadcasts").get_data(as_text=True)
     assert "Tuần lễ học tập" in mine and "Thông báo của tỉnh khác" not in mine
+
+
+def test_a_big_broadcast_is_left_to_the_scheduler(runtime, client_as, people, monkeypatch):
+    from bot.console.pages import broadcasts as page
+    from bot.outreach.broadcasts import plan_due
+    monkeypatch.setattr(page, "PLAN_IN_REQUEST", 5)   # 7 recipients: "big"
+    client = client_as("xa")
+    sent = client.post_form("/admin/broadcasts", draft(key="big"))
+    broadcast_id = int(sent.headers["Location"].rsplit("/", 1)[1])
+    html = client.get(f"/admin/broadcasts/{broadcast_id}").get_data(as_text=True)
+    assert "Đang chuẩn bị danh sách 7 người nhận" in html
+    assert client.get(f"/admin/broadcasts/{broadcast_id}/progress.json").get_json()["state"] == "scheduled"
+    assert plan_due(runtime, now()) == 7        # the scheduler's job, within 30 s
+    progress = client.get(f"/admin/broadcasts/{broadcast_id}/progress.json").get_json()
+    assert (progress["state"], progress["total"]) == ("planned", 7)

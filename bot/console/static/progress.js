@@ -17,6 +17,10 @@ document.addEventListener("DOMContentLoaded", () => {
       setTimeout(poll, 5000);
       return;
     }
+    if (data.state !== box.dataset.state) {   // planned or stopped meanwhile: the page says so
+      window.location.reload();
+      return;
+    }
     document.getElementById("bar").value = data.percent;
     set("#percent", data.percent);
     set("#finished", data.finished);
