@@ -110,16 +110,20 @@ broadcast_group = AppGroup("broadcast", help="Announcements to the citizens of a
 @click.option("--sms-text", help="The SMS form; default: the text without diacritics.")
 @click.option("--group", help="Only this target group (e.g. nguoi_dan).")
 @click.option("--status", type=click.Choice(tuple(STATUSES)), default="all",
-              help="This year's assessment: unfinished (or not started), completed, all.")
+              help="This year's assessment: not_started, in_progress, unfinished (either), "
+                   "completed, passed, recognised, all.")
+@click.option("--channel", type=click.Choice(("zalo", "sms")),
+              help="Only citizens with a contact on this channel.")
 @click.option("--at", type=IsoTime(), help="Send at this time (default: now).")
 @click.option("--key", help="Your name for this request: the same key twice makes one broadcast.")
-def broadcast_create(unit_code, text, sms_text, group, status, at, key):
+def broadcast_create(unit_code, text, sms_text, group, status, channel, at, key):
     """Plan a broadcast; prints its id and the number of recipients."""
     runtime, now = _runtime(), datetime.now(timezone.utc)
     try:
         with runtime.db.transaction() as session:
             made = create(session, unit_code, text, now, sms_text=sms_text, group=group,
-                          status=status, at=at, created_by="cli", key=key)
+                          status=status, at=at, created_by="cli", key=key, runtime=runtime,
+                          channel=channel)
             broadcast = made.broadcast
             summary = (broadcast.id, broadcast.state, broadcast.send_at, broadcast.sms_text)
     except BroadcastError as exc:

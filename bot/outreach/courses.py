@@ -1,5 +1,5 @@
 """The reminder the day before a course, to the citizens who said they will come
-(course_signups; the announcement and its replies come with the campaigns issue).
+(course_signups: their "1" to the announcement, read by flows/courses.py).
 Keyed "course:<course>:<citizen>:eve": the job may run every hour of that day."""
 
 from datetime import datetime, time, timedelta

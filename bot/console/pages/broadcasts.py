@@ -131,6 +131,7 @@ def register(bp, runtime) -> None:
             record(session, g.officer.username, "broadcast.test", f"officer {officer.username}",
                    now(), phone=phone[:-4] + "****")
             g.officer.phone = phone
+            runtime.outbox_waiting.set()
             flash(f"Đã gửi thử bản SMS đến {phone}. Kiểm tra điện thoại rồi bấm xác nhận.", "ok")
             return render_preview(form, session, draft)
 
@@ -161,6 +162,7 @@ def register(bp, runtime) -> None:
                        moment, unit=draft.unit.code, recipients=made.recipients,
                        send_at=made.broadcast.send_at.isoformat())
             broadcast_id = made.broadcast.id
+        runtime.outbox_waiting.set()   # wake the dispatcher
         return redirect(url_for("admin.broadcast", broadcast_id=broadcast_id), 303)
 
     @bp.get("/broadcasts/<int:broadcast_id>")
