@@ -65,6 +65,13 @@ class Scope:
         self.citizen_or_404(session, assessment.citizen_id)
         return assessment
 
+    def owned_or_404(self, session, model, row_id: int):
+        """A broadcast, course or campaign (anything with a `unit`) of the subtree."""
+        row = session.get(model, row_id)
+        if row is None or not self.covers(row.unit):
+            abort(404)
+        return row
+
     def sees_phone_of(self, citizen: Citizen) -> bool:
         """Phone numbers are shown in full only to the officers of the citizen's own unit."""
         return self.unit_id is not None and citizen.unit_id == self.unit_id

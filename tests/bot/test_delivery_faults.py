@@ -3,14 +3,10 @@ a provider failing 30 % of calls, a worker killed in the middle of a 10,000-reci
 broadcast, two workers and two schedulers at once. Each time every citizen must get
 the announcement exactly once: the fake counts what it took, per user."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -20,8 +16,9 @@ from bot.outreach.broadcasts import create
 from storage.models import DeliveryAttempt, Outbox
 from tests.delivery_world import people
 from tests.fake_zalo import FakeZalo, zalo_settings
+from tests.processes import environment as _environment
+from tests.processes import spawn as _spawn
 
-ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Tuần lễ hưởng ứng học tập suốt đời: mời bà con đến Trung tâm học tập cộng đồng."
 
 
@@ -69,19 +66,6 @@ def test_a_zalo_failing_30_percent_of_calls_still_gets_each_message_once(make_ap
             seen = Counter(session.scalars(select(DeliveryAttempt.outcome)))
         assert seen["found"] == fake.injected.count("timeout-after")   # looked up, not resent
         assert seen["sent"] + seen["found"] == 300 and seen["in_doubt"] >= seen["found"]
-
-
-def _environment(settings: dict) -> dict:
-    env = {**os.environ, "CDHT_EMBEDDED_WORKERS": "0", "CDHT_WORKER_NICE": "0",
-           "CDHT_SEND_WINDOW": "always", "PYTHONUNBUFFERED": "1"}
-    for name, value in settings.items():
-        env["DATABASE_URL" if name == "database_url" else f"CDHT_{name.upper()}"] = str(value)
-    return env
-
-
-def _spawn(command: str, env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", command], cwd=ROOT,
-                            env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 def _wait(condition, seconds: float, what: str) -> None:

@@ -69,7 +69,9 @@ def prepare(folder: Path, zalo: FakeZalo):
 
 
 def campaigns_and_courses(session, runtime, unit, now):
-    """The learning week running, a course with an announcement half sent and answers."""
+    """The learning week running; a course, its announcement to the weak and five answers
+    (inserted as demo data, like the demo citizens: the replies themselves are tested in
+    tests/bot/test_course_replies.py)."""
     today = now.astimezone(TIMEZONE).date()
     session.add(Campaign(name="Tuần lễ hưởng ứng học tập suốt đời 2026", unit_id=unit.id,
                          starts_on=today - timedelta(days=2), ends_on=today + timedelta(days=4),

@@ -5,20 +5,18 @@ it to a commune of a few hundred citizens through a fake Zalo on 127.0.0.1 with 
 `flask broadcast status`; create a course and announce it to those weak on it."""
 
 import re
-import time
 from datetime import datetime, timezone
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
 from storage.models import Broadcast, Outbox
-from tests.bot.test_delivery_faults import _environment, _spawn
 from tests.console.conftest import add_citizen
 from tests.delivery_world import people
 from tests.fake_zalo import FakeZalo, zalo_settings
+from tests.processes import environment, spawn
 
 from .conftest import navigate
 from .test_login import log_in
@@ -51,7 +49,7 @@ def app(make_app, settings, fake):
 
 @pytest.fixture
 def worker(settings, tmp_path):
-    process = _spawn("worker", _environment(settings), tmp_path / "worker.log")
+    process = spawn("worker", environment(settings), tmp_path / "worker.log")
     yield process
     process.terminate()
     process.wait(10)

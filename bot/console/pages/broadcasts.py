@@ -36,10 +36,7 @@ def register(bp, runtime) -> None:
         return group_names(runtime.criteria_sets, runtime.criteria)
 
     def broadcast_or_404(session, broadcast_id):
-        broadcast = session.get(Broadcast, broadcast_id)
-        if broadcast is None or not g.scope.covers(broadcast.unit):
-            abort(404)
-        return broadcast
+        return g.scope.owned_or_404(session, Broadcast, broadcast_id)
 
     def composer(form, error=None, code=200):
         with runtime.db.read() as session:
@@ -69,16 +66,16 @@ def register(bp, runtime) -> None:
         with runtime.db.read() as session:
             course_id = request.args.get("course", "")
             if course_id:
-                course = session.get(Course, int(course_id)) if course_id.isdigit() else None
-                if course is None or not g.scope.covers(course.unit):
+                if not course_id.isdigit():
                     abort(404)
+                course = g.scope.owned_or_404(session, Course, int(course_id))
                 form |= {"course": str(course.id), "unit": course.unit.code, "weak_only": "1",
                          "text": announcement_text(course, runtime.criteria)}
             campaign_id = request.args.get("campaign", "")
             if campaign_id:
-                campaign = session.get(Campaign, int(campaign_id)) if campaign_id.isdigit() else None
-                if campaign is None or not g.scope.covers(campaign.unit):
+                if not campaign_id.isdigit():
                     abort(404)
+                campaign = g.scope.owned_or_404(session, Campaign, int(campaign_id))
                 form |= {"campaign": str(campaign.id), "unit": form.get("unit") or campaign.unit.code}
         form.setdefault("unit", g.officer.unit.code if g.officer.unit else "")
         return composer(form)

@@ -3,7 +3,7 @@ broadcasts; an officer creates one for a unit of their subtree."""
 
 from datetime import datetime, timezone
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from messages_vi.render import TIMEZONE
@@ -49,9 +49,7 @@ def register(bp, runtime) -> None:
     @bp.get("/campaigns/<int:campaign_id>")
     def campaign(campaign_id):
         with runtime.db.read() as session:
-            c = session.get(Campaign, campaign_id)
-            if c is None or not g.scope.covers(c.unit):
-                abort(404)
+            c = g.scope.owned_or_404(session, Campaign, campaign_id)
             during, year = figures(session, g.scope, c)
             sent = session.scalars(select(Broadcast).where(Broadcast.campaign_id == c.id)
                                    .order_by(Broadcast.id.desc())).all()

@@ -4,7 +4,7 @@ indicators)."""
 
 from datetime import datetime, timezone
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from messages_vi.render import TIMEZONE
@@ -27,10 +27,7 @@ def register(bp, runtime) -> None:
         return indicator_names(runtime.criteria_sets, runtime.criteria)
 
     def course_or_404(session, course_id):
-        course = session.get(Course, course_id)
-        if course is None or not g.scope.covers(course.unit):
-            abort(404)
-        return course
+        return g.scope.owned_or_404(session, Course, course_id)
 
     def edit_page(form, course=None, error=None, code=200):
         with runtime.db.read() as session:
