@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select
 
-from messages_vi.personal import longest, worst_segments
+from messages_vi.personal import is_personal, worst_segments
 from storage.models import Citizen, Contact
 from webhooks.zalo.messages import CS_WINDOW, FREE_WINDOW
 
@@ -90,8 +90,7 @@ def cost(the_split: Split, sms_text: str, text: str, settings) -> Cost:
     return Cost(sms_segments=worst_segments(sms_text).count,
                 sms_messages=the_split.counts["sms"], zns_messages=the_split.counts["zns"],
                 free_messages=the_split.counts["zalo"], sms_price=settings.price_sms,
-                zns_price=settings.price_zns, personal=longest(text, False) != text
-                or longest(sms_text, True) != sms_text)
+                zns_price=settings.price_zns, personal=is_personal(text, sms_text))
 
 
 def estimate_record(the_split: Split, the_cost: Cost) -> dict:
