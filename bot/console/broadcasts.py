@@ -22,6 +22,7 @@ from ..delivery.claim import REPLY_PRIORITY
 from ..delivery.dispatch import means_of
 from ..delivery.routing import sms_gateway
 from ..delivery.window import SendWindow
+from .scope import valid_id
 from ..outreach.broadcasts import sms_form, targeted_by
 from ..outreach.reach import Cost, Split, cost, split
 from ..outreach.recipients import CHANNELS, STATUSES, current_period
@@ -82,13 +83,17 @@ def _when(raw: str, now: datetime) -> datetime | None:
     return moment if moment > now else None
 
 
+def row_id(raw: str) -> int | None:
+    """A database id typed in a form or a query string, or None."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and valid_id(int(raw)) else None
+
+
 def _owned(session, scope, model, raw: str, what: str):
     if not raw:
         return None
-    try:
-        row = session.get(model, int(raw))
-    except ValueError:
-        row = None
+    found = row_id(raw)
+    row = session.get(model, found) if found is not None else None
     if row is None or not scope.covers(row.unit):
         raise BadDraft(f"Không có {what} này trong phạm vi của anh/chị.")
     return row

@@ -12,6 +12,13 @@ from sqlalchemy import select
 from storage.models import Assessment, Citizen, Officer, Unit
 
 
+MAX_ID = 2**31 - 1   # the largest id a column holds: a bigger number names nothing
+
+
+def valid_id(value: int | None) -> bool:
+    return value is not None and 0 < value <= MAX_ID
+
+
 @dataclass(frozen=True)
 class Scope:
     path: str | None          # the unit's path ("/33/12364/"); None: everything
@@ -53,21 +60,21 @@ class Scope:
         return unit
 
     def citizen_or_404(self, session, citizen_id: int) -> Citizen:
-        citizen = session.get(Citizen, citizen_id)
+        citizen = session.get(Citizen, citizen_id) if valid_id(citizen_id) else None
         if citizen is None or (self.path is not None and not self.covers(citizen.unit)):
             abort(404)
         return citizen
 
     def assessment_or_404(self, session, assessment_id: int) -> Assessment:
-        assessment = session.get(Assessment, assessment_id)
+        assessment = session.get(Assessment, assessment_id) if valid_id(assessment_id) else None
         if assessment is None:
             abort(404)
         self.citizen_or_404(session, assessment.citizen_id)
         return assessment
 
-    def owned_or_404(self, session, model, row_id: int):
+    def owned_or_404(self, session, model, row_id: int | None):
         """A broadcast, course or campaign (anything with a `unit`) of the subtree."""
-        row = session.get(model, row_id)
+        row = session.get(model, row_id) if valid_id(row_id) else None
         if row is None or not self.covers(row.unit):
             abort(404)
         return row

@@ -5,7 +5,7 @@ confirmation, and the progress page that updates itself while the messages go ou
 import secrets
 from datetime import datetime, timezone
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from storage.models import Broadcast, Campaign, Course, Officer
@@ -14,7 +14,8 @@ from ...outreach.broadcasts import BroadcastError, cancel, create
 from ...outreach.reach import estimate_record
 from ...outreach.recipients import CHANNELS, STATUSES
 from ..audit import record
-from ..broadcasts import BadDraft, count, preview, progressed, queue_test, read_draft, reason_vi
+from ..broadcasts import (BadDraft, count, preview, progressed, queue_test, read_draft, reason_vi,
+                          row_id)
 from ..citizens import group_names, unit_choices
 from ..courses import announcement_text, indicator_names
 
@@ -66,16 +67,12 @@ def register(bp, runtime) -> None:
         with runtime.db.read() as session:
             course_id = request.args.get("course", "")
             if course_id:
-                if not course_id.isdigit():
-                    abort(404)
-                course = g.scope.owned_or_404(session, Course, int(course_id))
+                course = g.scope.owned_or_404(session, Course, row_id(course_id))
                 form |= {"course": str(course.id), "unit": course.unit.code, "weak_only": "1",
                          "text": announcement_text(course, runtime.criteria)}
             campaign_id = request.args.get("campaign", "")
             if campaign_id:
-                if not campaign_id.isdigit():
-                    abort(404)
-                campaign = g.scope.owned_or_404(session, Campaign, int(campaign_id))
+                campaign = g.scope.owned_or_404(session, Campaign, row_id(campaign_id))
                 form |= {"campaign": str(campaign.id), "unit": form.get("unit") or campaign.unit.code}
         form.setdefault("unit", g.officer.unit.code if g.officer.unit else "")
         return composer(form)

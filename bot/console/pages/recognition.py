@@ -9,6 +9,7 @@ from bot.outreach.recipients import current_period
 
 from ..citizens import PAGE_SIZE, BadFilter, Filters, group_names, read_filters, unit_choices
 from ..recognition import MAX_REASON, TABS, RecognitionError, approve, queue, return_
+from ..scope import valid_id
 from storage.standing import status_of
 from .citizens import render_citizen
 
@@ -26,9 +27,10 @@ def _safe_next(target: str | None, fallback: str) -> str:
 
 def _ids(values) -> list[int] | None:
     try:
-        return [int(v) for v in values]
+        ids = [int(v) for v in values]
     except ValueError:
         return None
+    return ids if all(valid_id(i) for i in ids) else None
 
 
 def register(bp, runtime) -> None:
