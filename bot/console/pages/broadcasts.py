@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from messages_vi.render import ZALO_MAX
 from storage.models import Broadcast, Campaign, Course, Officer
 
 from ...outreach.broadcasts import BroadcastError, cancel, create
@@ -23,6 +24,7 @@ PAGE = 50
 # planned in the request up to this many recipients (PostgreSQL writes ~30,000–40,000 rows
 # a second: bench/campaign.py); a bigger one is planned by the scheduler within 30 s
 PLAN_IN_REQUEST = 50_000
+COUNT_AT_MOST = 4 * ZALO_MAX
 FIELDS = ("unit", "text", "sms_text", "group", "status", "channel", "campaign", "course",
           "weak_only", "send_at", "key")
 
@@ -79,7 +81,10 @@ def register(bp, runtime) -> None:
 
     @bp.post("/broadcasts/count")
     def broadcast_count():
-        return jsonify(count(request.form.get("text", ""), request.form.get("sms_text", "")).json())
+        # asked at every pause in typing: a text far past what may be sent is not counted
+        # in full (the preview refuses it anyway)
+        text, sms = (request.form.get(k, "")[:COUNT_AT_MOST] for k in ("text", "sms_text"))
+        return jsonify(count(text, sms).json())
 
     def render_preview(form, session, draft, error=None, code=200):
         shown = preview(session, runtime, draft, now())
