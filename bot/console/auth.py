@@ -93,6 +93,9 @@ def install(bp, runtime) -> None:
     def _load_officer():
         g.runtime = runtime
         g.officer = None
+        if _has_nul(request.args) or (request.method == "POST" and _has_nul(request.form)):
+            # no text column takes a NUL (PostgreSQL refuses it outright): not a typing slip
+            abort(400)
         officer_id = session.get("officer")
         if officer_id is not None:
             with runtime.db.read() as db_session:
@@ -158,6 +161,10 @@ def install(bp, runtime) -> None:
         session.clear()
         flash("Đã đăng xuất.")
         return redirect(url_for("admin.login"))
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in value for _, value in values.items(multi=True))
 
 
 def _error_page(code: int, message: str):

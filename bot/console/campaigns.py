@@ -1,18 +1,18 @@
 """Campaigns (a learning week, a month of courses…) apart from HTTP: the form checked,
-the campaigns an officer sees, and the figures of a campaign's period — registered,
-completed, passed and recognised between its first and last day (Vietnam's calendar) —
-for the officer's subtree, beside the same figures for the whole year."""
+the campaigns an officer sees, the one the dashboard shows, and the figures of a
+campaign's days — registered, completed, passed and recognised between its first and
+last day (Vietnam's calendar), each by when it happened — beside the year's."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
 from messages_vi.render import TIMEZONE
-from storage.models import Assessment, Campaign, Citizen, Unit
-from storage.standing import RECOGNISED
+from storage.models import Campaign, Unit
 
-from .figures import subtree
+from .figures import Choice, figures_of
+from .tally import Counts, During
 
 MAX_NAME = 200
 LONGEST = timedelta(days=366)
@@ -54,17 +54,24 @@ def read_campaign(form, session, scope) -> CampaignForm:
 
 
 def visible(session, scope, limit: int = 100) -> list[Campaign]:
-    """Campaigns of units in the scope, the newest first (an officer of a commune also sees
-    the province's learning week? no: only campaigns of their own subtree)."""
+    """Campaigns of units in the scope, the newest first. (A commune's officer does not
+    list the province's learning week here, but their dashboard shows its days.)"""
     query = scope.units(select(Campaign).join(Campaign.unit))
     return session.scalars(query.order_by(Campaign.starts_on.desc(), Campaign.id.desc()).limit(limit)).all()
 
 
-def current(session, scope, today: date) -> Campaign | None:
-    """The campaign the dashboard shows: one running today, else the latest that ended
-    within the last 30 days."""
-    query = scope.units(select(Campaign).join(Campaign.unit)).where(
-        Campaign.starts_on <= today, Campaign.ends_on >= today - timedelta(days=30))
+def current(session, unit: Unit | None, period: int, today: date) -> Campaign | None:
+    """The campaign the dashboard shows for `unit`: one of that unit or above it (the
+    province's learning week is every commune's too), of the dashboard's year, running
+    today or ended within the last 30 days."""
+    if unit is None:
+        return None
+    parts = unit.path.strip("/").split("/")
+    ancestors = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+    query = (select(Campaign).join(Campaign.unit)
+             .where(Unit.path.in_(ancestors), Campaign.starts_on <= today,
+                    Campaign.ends_on >= today - timedelta(days=30),
+                    Campaign.starts_on >= date(period, 1, 1), Campaign.starts_on <= date(period, 12, 31)))
     return session.scalars(query.order_by(Campaign.ends_on.desc(), Campaign.id.desc())).first()
 
 
@@ -74,38 +81,10 @@ def bounds(campaign: Campaign) -> tuple[datetime, datetime]:
             datetime.combine(campaign.ends_on + timedelta(days=1), time(0), TIMEZONE))
 
 
-@dataclass(frozen=True)
-class PeriodFigures:
-    registered: int
-    completed: int
-    passed: int
-    recognised: int
-
-
-def _figures(session, scope, unit, since: datetime | None, until: datetime | None,
-             period: int) -> PeriodFigures:
-    """Counted by when each thing happened: registered_at, completed_at, decided_at (a
-    citizen registered last year who finished this week counts as completed, not registered)."""
-    def inside(column):
-        return column.is_not(None) if since is None else and_(column >= since, column < until)
-
-    def scoped(query):
-        return session.execute(subtree(scope.citizens(query), unit, scope)).one()
-
-    registered, = scoped(select(func.count()).select_from(Citizen).where(inside(Citizen.registered_at)))
-    of_year = (select().select_from(Citizen).join(Assessment, Assessment.citizen_id == Citizen.id)
-               .where(Assessment.period == period))
-    completed, passed = scoped(of_year.add_columns(
-        func.count(Assessment.id), func.count(Assessment.id).filter(Assessment.passed.is_(True)))
-        .where(Assessment.status == "completed", inside(Assessment.completed_at)))
-    recognised, = scoped(of_year.add_columns(func.count(Assessment.id))
-                         .where(RECOGNISED, inside(Assessment.decided_at)))
-    return PeriodFigures(registered, completed, passed, recognised)
-
-
-def figures(session, scope, campaign: Campaign) -> tuple[PeriodFigures, PeriodFigures]:
-    """(during the campaign, the whole year) for the campaign's unit's subtree."""
-    since, until = bounds(campaign)
-    period = campaign.starts_on.year
-    return (_figures(session, scope, campaign.unit, since, until, period),
-            _figures(session, scope, campaign.unit, None, None, period))
+def figures(session, scope, campaign: Campaign, runtime, now: datetime) -> tuple[During, Counts]:
+    """(what happened during the campaign, the year's totals) for its unit's subtree: the
+    dashboard's own aggregate query with the campaign's days as its window, so the year's
+    column equals the dashboard's figures by construction."""
+    found = figures_of(session, scope, Choice(campaign.unit, campaign.starts_on.year), runtime, now,
+                       window=bounds(campaign))
+    return found.during, found.totals

@@ -111,7 +111,8 @@ def counted(scope, unit: Unit | None, period: int):
     return subtree(scope.citizens(query), unit, scope)
 
 
-def aggregate(scope, unit: Unit | None, period: int, competences: list[str]):
+def aggregate(scope, unit: Unit | None, period: int, competences: list[str],
+              window: tuple[datetime, datetime] | None = None):
     """The aggregate query: one row per unit, target group (the citizen's and the
     assessment's), criteria set and version, and the columns where a citizen stands
     depends on (tally.stage_of); with the count, the points per competence, and how many
@@ -119,7 +120,8 @@ def aggregate(scope, unit: Unit | None, period: int, competences: list[str]):
 
     It groups by plain columns, not by a CASE of them: PostgreSQL then estimates the groups
     well and aggregates in parallel by hashing instead of sorting 557,000 rows (~15 % less
-    CPU at province scale; docs/performance.md)."""
+    CPU at province scale; docs/performance.md). With a `window` (a campaign's days) three
+    counts more: registered, completed and decided within it — the same scan."""
     bounds = tally.month_bounds(period)
     keys = [Citizen.unit_id, Citizen.target_group, Assessment.target_group,
             Assessment.criteria_set, Assessment.criteria_version, Assessment.status,
@@ -129,15 +131,19 @@ def aggregate(scope, unit: Unit | None, period: int, competences: list[str]):
     # completed_at is set exactly while the status is "completed" (bot/conversation.py
     # clears it with the answers); testing the status too cost 10 % of the query
     completed = [func.count().filter(Assessment.completed_at < b) for b in bounds]
+    during = [] if window is None else [
+        func.count().filter(column >= window[0], column < window[1])
+        for column in (Citizen.registered_at, Assessment.completed_at, Assessment.decided_at)]
     return (counted(scope, unit, period)
-            .add_columns(*keys, func.count(), *points, *registered, *completed)
+            .add_columns(*keys, func.count(), *points, *registered, *completed, *during)
             .group_by(*keys))
 
 
-def cells(session, scope, unit: Unit | None, period: int, competences: list[str]) -> list[tally.Cell]:
+def cells(session, scope, unit: Unit | None, period: int, competences: list[str],
+          window: tuple[datetime, datetime] | None = None) -> list[tally.Cell]:
     found, n, k = [], len(competences), len(tally.month_bounds(period))
     # through Core, not the ORM's result machinery: 4,000 rows of 36 columns at province scale
-    for row in session.connection().execute(aggregate(scope, unit, period, competences)):
+    for row in session.connection().execute(aggregate(scope, unit, period, competences, window)):
         (unit_id, citizen_group, group, set_id, version, status, passed, decision, current,
          count) = row[:10]
         sums = row[10:10 + n]
@@ -147,7 +153,8 @@ def cells(session, scope, unit: Unit | None, period: int, competences: list[str]
             stage=tally.stage_of(status, passed, decision, current), passed=passed, count=count,
             points={key: int(s) for key, s in zip(competences, sums) if s is not None},
             registered_by=tuple(row[10 + n:10 + n + k]),
-            completed_by=tuple(row[10 + n + k:])))
+            completed_by=tuple(row[10 + n + k:10 + n + 2 * k]),
+            during=tuple(row[10 + n + 2 * k:])))
     return found
 
 
@@ -175,16 +182,19 @@ def tune(session) -> None:
             session.execute(text(statement))
 
 
-def figures_of(session, scope, choice: Choice, runtime, now: datetime) -> tally.Figures:
+def figures_of(session, scope, choice: Choice, runtime, now: datetime,
+               window: tuple[datetime, datetime] | None = None) -> tally.Figures:
+    """The figures of the choice; with a `window`, also what happened within it."""
     tune(session)
     competences = competence_names(runtime.criteria_sets, runtime.criteria)
     units, children = units_of(session, scope, choice.unit)
-    found = cells(session, scope, choice.unit, choice.period, list(competences))
+    found = cells(session, scope, choice.unit, choice.period, list(competences), window)
     return tally.summarise(
         found, period=choice.period, chosen=_info(choice.unit) if choice.unit else None,
         units=units, children=children,
         groups=group_names(runtime.criteria_sets, runtime.criteria), competences=competences,
-        maxima=tally.competence_maxima(runtime.criteria_sets), now=now)
+        maxima=tally.competence_maxima(runtime.criteria_sets), now=now,
+        windowed=window is not None)
 
 
 def trail(session, scope, unit: Unit | None) -> list[tally.UnitInfo]:

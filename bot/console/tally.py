@@ -30,6 +30,7 @@ class Cell:
     points: dict[str, int] = field(default_factory=dict)   # competence id → sum of points
     registered_by: tuple[int, ...] = ()  # registered before each of month_bounds(period)
     completed_by: tuple[int, ...] = ()   # completed before each of them
+    during: tuple[int, int, int] = ()    # registered / completed / decided within a window
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,30 @@ def counts_of(cell: Cell) -> Counts:
 
 
 @dataclass(frozen=True)
+class During:
+    """What happened within a window (a campaign's days): registered, completed, passed
+    and recognised then, each by the time it happened."""
+    registered: int = 0
+    completed: int = 0
+    passed: int = 0
+    recognised: int = 0
+
+
+def during_of(cells) -> During:
+    registered = completed = passed = recognised = 0
+    for cell in cells:
+        if not cell.during:
+            continue
+        joined, finished, decided = cell.during
+        registered += joined
+        if cell.stage in DONE:
+            completed += finished
+            passed += finished if cell.passed else 0
+        recognised += decided if cell.stage == "recognised" else 0
+    return During(registered, completed, passed, recognised)
+
+
+@dataclass(frozen=True)
 class UnitInfo:
     id: int
     code: str
@@ -143,6 +168,7 @@ class Figures:
     by_competence: tuple[CompetenceFigure, ...]
     by_unit: tuple[Row, ...]
     by_month: tuple[Month, ...]
+    during: During | None = None     # with a window (a campaign's days)
 
 
 def month_bounds(period: int) -> tuple[datetime, ...]:
@@ -166,7 +192,7 @@ def competence_maxima(criteria_sets) -> dict[tuple[str, str, str], dict[str, int
 
 def summarise(cells, *, period: int, chosen: UnitInfo | None, units: dict[int, UnitInfo],
               children: list[UnitInfo], groups: dict[str, str], competences: dict[str, str],
-              maxima: dict, now: datetime) -> Figures:
+              maxima: dict, now: datetime, windowed: bool = False) -> Figures:
     """Every breakdown from the query's cells. `units`: the chosen subtree by id;
     `children`: the chosen unit's direct children in display order (None chosen: the
     top-level units); `groups` / `competences`: id → name, in display order."""
@@ -176,7 +202,8 @@ def summarise(cells, *, period: int, chosen: UnitInfo | None, units: dict[int, U
                    by_group=_by_group(counted, groups),
                    by_competence=_by_competence(cells, competences, maxima),
                    by_unit=_by_unit(counted, chosen, units, children),
-                   by_month=_by_month(cells, period, now))
+                   by_month=_by_month(cells, period, now),
+                   during=during_of(cells) if windowed else None)
 
 
 def _by_group(counted, groups: dict[str, str]) -> tuple[Row, ...]:

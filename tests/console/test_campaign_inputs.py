@@ -64,3 +64,13 @@ def test_ids_too_big_for_a_column_are_not_found(client_as, officers, request_):
         response = client.post_form(path, {"action": "approve", "reason": "x",
                                            "ids": "99999999999999999999"})
     assert response.status_code in (400, 404), response.status_code
+
+
+@pytest.mark.parametrize("request_", [("GET", "/admin/citizens?q=a%00b"), ("GET", "/admin/units?q=%00"),
+                                      ("GET", "/admin/?unit=%00"), ("POST", "/admin/broadcasts/preview"),
+                                      ("POST", "/admin/campaigns")])
+def test_a_nul_anywhere_is_a_bad_request(client_as, officers, request_):
+    method, path = request_
+    client = client_as("xa")
+    response = client.get(path) if method == "GET" else client.post_form(path, {"unit": "\x00", "name": "x"})
+    assert response.status_code == 400

@@ -105,3 +105,19 @@ def test_a_campaign_lists_its_broadcasts(runtime, client_as, officers):
     broadcast_path = sent.headers["Location"]
     page = client.get(f"/admin/campaigns/{campaign_id}").get_data(as_text=True)
     assert broadcast_path.removeprefix("http://localhost") in page and "Mời dự khai mạc" in page
+
+
+def test_the_provinces_learning_week_shows_on_a_communes_dashboard_with_its_figures(
+        runtime, client_as, officers):
+    today = datetime.now(TIMEZONE).date()
+    add_citizen(runtime, "9001", "Mới Đăng Ký", registered=datetime.now(timezone.utc) - timedelta(hours=2))
+    add_citizen(runtime, "9002", "Xã Bên Cạnh", registered=datetime.now(timezone.utc) - timedelta(hours=2))
+    make_campaign(runtime, today - timedelta(days=1), today + timedelta(days=5), unit="90",
+                  name="Tuần lễ của tỉnh")
+    page = client_as("xa").get("/admin/").get_data(as_text=True)
+    assert "Tuần lễ của tỉnh" in page
+    assert "/admin/campaigns/" not in page          # the province's page is not the commune's
+    during, year = figures_of(page)
+    tiles = dict(re.findall(r'data-key="(\w+)">([\d.]+)<', page))
+    assert during["registered"] == 1                 # the commune's own, during the week
+    assert {k: str(v) for k, v in year.items()} == {k: tiles[k] for k in year}

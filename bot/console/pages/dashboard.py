@@ -66,12 +66,15 @@ def register(bp, runtime) -> None:
                 choice = selection(session, now)
             except BadChoice as exc:
                 return bad_request(str(exc))
-            figures = figures_of(session, g.scope, choice, runtime, now)
+            campaign = campaigns.current(session, choice.unit or g.officer.unit, choice.period,
+                                         now.astimezone(TIMEZONE).date())
+            # a running campaign's days are counted in the same query, not another scan
+            figures = figures_of(session, g.scope, choice, runtime, now,
+                                 window=campaigns.bounds(campaign) if campaign else None)
             crumbs = trail(session, g.scope, choice.unit)
-            campaign = campaigns.current(session, g.scope, now.astimezone(TIMEZONE).date())
-            during_year = campaigns.figures(session, g.scope, campaign) if campaign else None
+            campaign_page = campaign is not None and g.scope.covers(campaign.unit)
         return render_template("admin/dashboard.html", title="Tổng quan", figures=figures,
-                               campaign=campaign, during_year=during_year,
+                               campaign=campaign, campaign_page=campaign_page,
                                choice=choice, crumbs=crumbs, charts=draw(figures),
                                periods=periods(now), most_bars=MOST_BARS,
                                everything=g.scope.everything)
