@@ -19,7 +19,7 @@ from .delivery.recovery import sweep
 from .inbound import drain
 from .jobs.schedule import JOBS, run_job
 from .jobs.scheduler import run_scheduler
-from .outreach.broadcasts import BroadcastError, cancel, create, progress
+from .outreach.broadcasts import STATUS_ORDER, BroadcastError, cancel, create, progress
 from .outreach.recipients import STATUSES
 from .workers import run_worker
 
@@ -149,15 +149,14 @@ def broadcast_status(broadcast_id):
             counts = progress(session, broadcast_id)
     except BroadcastError as exc:
         raise click.ClickException(str(exc)) from None
-    statuses = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
-    click.echo("channel  " + " ".join(f"{s:>9}" for s in statuses))
-    totals = dict.fromkeys(statuses, 0)
+    click.echo("channel  " + " ".join(f"{s:>9}" for s in STATUS_ORDER))
+    totals = dict.fromkeys(STATUS_ORDER, 0)
     for channel in sorted(counts):
         row = counts[channel]
-        for s in statuses:
+        for s in STATUS_ORDER:
             totals[s] += row.get(s, 0)
-        click.echo(f"{channel:<8} " + " ".join(f"{row.get(s, 0):>9}" for s in statuses))
-    click.echo("total    " + " ".join(f"{totals[s]:>9}" for s in statuses))
+        click.echo(f"{channel:<8} " + " ".join(f"{row.get(s, 0):>9}" for s in STATUS_ORDER))
+    click.echo("total    " + " ".join(f"{totals[s]:>9}" for s in STATUS_ORDER))
 
 
 @broadcast_group.command("cancel")

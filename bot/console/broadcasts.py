@@ -23,12 +23,11 @@ from ..delivery.dispatch import means_of
 from ..delivery.routing import sms_gateway
 from ..delivery.window import SendWindow
 from .scope import valid_id
-from ..outreach.broadcasts import sms_form, targeted_by
+from ..outreach.broadcasts import STATUS_ORDER, progress, sms_form, targeted_by
 from ..outreach.reach import Cost, Split, cost, split
 from ..outreach.recipients import CHANNELS, STATUSES, current_period
 from ..outreach.weak import weak_counts
 
-STATES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
 # the routing's reasons (bot/delivery/routing.py), as an officer reads them
 REASONS = {
     "no Zalo OA": "chưa cấu hình Zalo OA", "no Zalo contact": "chưa có Zalo",
@@ -48,7 +47,6 @@ class Draft:
     unit: Unit
     text: str
     sms_text: str
-    sms_generated: bool
     group: str = ""
     status: str = "all"
     channel: str = ""
@@ -127,7 +125,7 @@ def read_draft(form, session, scope, groups, now: datetime) -> Draft:
     weak_only = bool(course) and form.get("weak_only") in ("1", "on", "yes")
     if course and not unit.path.startswith(course.unit.path):
         raise BadDraft(f"Thông báo khoá học chỉ gửi trong địa bàn của khoá ({course.unit.name}).")
-    return Draft(unit=unit, text=text, sms_text=sms, sms_generated=not typed_sms,
+    return Draft(unit=unit, text=text, sms_text=sms,
                  group=group, status=status or "all", channel=channel, campaign=campaign,
                  course=course, weak_only=weak_only, send_at=_when(form.get("send_at", ""), now),
                  key=(form.get("key") or "")[:64])
@@ -250,11 +248,12 @@ class Progressed:
 
 
 def progressed(session, broadcast: Broadcast) -> Progressed:
-    states, channels = dict.fromkeys(STATES, 0), {}
-    for channel, status, n in session.execute(
-            select(Outbox.channel, Outbox.status, func.count())
-            .where(Outbox.broadcast_id == broadcast.id).group_by(Outbox.channel, Outbox.status)):
-        states[status] = states.get(status, 0) + n
-        if status in ("sent", "delivered"):
-            channels[channel] = channels.get(channel, 0) + n
+    """The counters of `flask broadcast status` (outreach `progress`), summed by status,
+    and what has gone by channel."""
+    states, channels = dict.fromkeys(STATUS_ORDER, 0), {}
+    for channel, by_status in progress(session, broadcast.id).items():
+        for status, n in by_status.items():
+            states[status] = states.get(status, 0) + n
+            if status in ("sent", "delivered"):
+                channels[channel] = channels.get(channel, 0) + n
     return Progressed(broadcast, states, channels, sum(states.values()))

@@ -166,6 +166,10 @@ def cancel(session, broadcast_id: int, now: datetime) -> int:
         .values(status="cancelled", error="broadcast cancelled", updated_at=now)).rowcount
 
 
+# an outbox row's statuses, in the order they are shown (command line, console)
+STATUS_ORDER = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
+
+
 def progress(session, broadcast_id: int) -> dict[str, dict[str, int]]:
     """{channel: {status: count}}; "auto" is the channel of rows not yet routed."""
     if session.get(Broadcast, broadcast_id) is None:

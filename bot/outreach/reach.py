@@ -56,8 +56,8 @@ def split(session, targeted_ids, means: Means, now: datetime, kind: str = "broad
         route = choose(kind, reach, means, now)
         counts[route.channel or "unreachable"] += count
         if route.channel is None:
-            reasons[route.reason.removeprefix("unreachable: ")] = \
-                reasons.get(route.reason.removeprefix("unreachable: "), 0) + count
+            why = route.reason.removeprefix("unreachable: ")
+            reasons[why] = reasons.get(why, 0) + count
     return Split(counts, reasons)
 
 
