@@ -18,6 +18,7 @@ from flows.engine import Inbound, step
 from flows.state import Position, Profile, State
 from storage.models import Citizen as CitizenRow
 from storage.models import Contact, Unit
+from tests.helpers import new_phone
 from webhooks.contract import InboundMessage
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -49,7 +50,7 @@ def variants(code: str) -> list[str]:
 class Citizen:
     def __init__(self, runtime, channel: str):
         self.runtime, self.channel = runtime, channel
-        self.sender = f"09{uuid.uuid4().int % 10**8:08d}" if channel == "sms" else uuid.uuid4().hex
+        self.sender = new_phone() if channel == "sms" else uuid.uuid4().hex
 
     def say(self, text: str) -> list[str]:
         message = InboundMessage("console", uuid.uuid4().hex, self.channel, self.sender, text)

@@ -16,6 +16,7 @@ from bot.units.admin_import import (Create, Known, divisions, find_province, pla
                                     province_title)
 from bot.units.reshape import merge
 from storage.models import AuditEntry, Citizen, Contact, Unit
+from tests.helpers import new_phone
 from webhooks.contract import InboundMessage
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -149,7 +150,7 @@ def test_import_of_a_new_province_creates_it_whole_then_nothing_more(app, runtim
                 for e in entries] == [("cli", "unit.import_admin", "unit 12", 39, 0),
                                       ("cli", "unit.import_admin", "unit 12", 0, 39)]
     ward = next(iter(sorted(Ward.iter_by_province(LAI_CHAU.code), key=lambda w: int(w.code))))
-    sender = f"09{uuid.uuid4().int % 10**8:08d}"
+    sender = new_phone()
     for text in (f"DK {int(ward.code)}", "co", "Nguyen Van An 1960"):
         receive(runtime, InboundMessage("console", uuid.uuid4().hex, "sms", sender, text), NOW)
     with runtime.db.read() as session:
@@ -198,7 +199,7 @@ def test_a_merged_wards_code_and_old_names_lead_to_the_ward_it_went_into(app, ru
     directory = runtime.script().directory
     assert [m.entry.code for m in directory.find("Thị trấn Tam Đường").matches] == ["3394"]
     assert directory.get("3390").code == "3394"
-    sender = f"09{uuid.uuid4().int % 10**8:08d}"
+    sender = new_phone()
     for text in ("DK 3390", "co", "Nguyen Van An 1960"):
         receive(runtime, InboundMessage("console", uuid.uuid4().hex, "sms", sender, text), NOW)
     with runtime.db.read() as session:

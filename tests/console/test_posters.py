@@ -16,6 +16,7 @@ from bot.inbound import receive
 from bot.inbound.accept import normalise_address
 from bot.posters import compose, png
 from storage.models import Citizen, Contact, Unit
+from tests.helpers import new_phone
 from tests.bot.test_posters import pdf_text
 from webhooks.contract import InboundMessage
 
@@ -186,7 +187,7 @@ def test_the_message_on_the_poster_registers_the_citizen_to_the_unit(app, runtim
     message = _printed(runtime, code)[channel]
     assert message == f"DK {code}"
     client = app.test_client()
-    sender = f"09{uuid.uuid4().int % 10**8:08d}" if channel == "sms" else uuid.uuid4().hex
+    sender = new_phone() if channel == "sms" else uuid.uuid4().hex
 
     def say(text):
         response = client.post("/webhooks/console", json={"from": sender, "text": text,

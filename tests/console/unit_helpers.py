@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.inbound import receive
 from storage.models import AuditEntry, Citizen, Contact
+from tests.helpers import new_phone
 from webhooks.contract import InboundMessage
 
 from .conftest import NOW
@@ -31,7 +32,7 @@ def registers_to(runtime, *texts: str) -> str | None:
     after the first); the unit they are registered to once asked for their group."""
     if len(texts) == 1:
         texts = (texts[0], "co", "Nguyen Van An 1960")
-    sender = f"09{uuid.uuid4().int % 10**8:08d}"
+    sender = new_phone()
     replies = []
     for text in texts:
         message = InboundMessage("console", uuid.uuid4().hex, "sms", sender, text)
