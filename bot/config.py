@@ -50,6 +50,9 @@ class Settings:
     price_sms: float | None = None        # CDHT_PRICE_SMS: VND per SMS segment, for the
                                            #   console's cost estimate (None: not set)
     price_zns: float | None = None         # CDHT_PRICE_ZNS: VND per ZNS message
+    figures_snapshot_from: int = 50_000    # CDHT_FIGURES_SNAPSHOT_FROM: a subtree with this many
+                                           #   citizens reads its figures from a snapshot
+                                           #   computed every 5 minutes (0: always live)
     reminder_days: str = "1,3,7"           # CDHT_REMINDER_DAYS: days of silence before each
                                            #   reminder of an unfinished assessment ("off": none)
     public_url: str = "http://127.0.0.1:5000"  # CDHT_PUBLIC_URL: how providers reach us
@@ -139,6 +142,8 @@ class Settings:
         if min(self.send_batch, self.send_concurrency, self.send_lease, self.provider_timeout) <= 0:
             raise ConfigError("CDHT_SEND_BATCH, CDHT_SEND_CONCURRENCY, CDHT_SEND_LEASE and "
                               "CDHT_PROVIDER_TIMEOUT must be positive")
+        if self.figures_snapshot_from < 0:
+            raise ConfigError("CDHT_FIGURES_SNAPSHOT_FROM cannot be negative (0: always live)")
         if any(p is not None and p < 0 for p in (self.price_sms, self.price_zns)):
             raise ConfigError("CDHT_PRICE_SMS and CDHT_PRICE_ZNS cannot be negative")
         return self

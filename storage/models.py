@@ -18,6 +18,7 @@ from .base import Base
 # the console's accounts and audit log live in accounts.py; they are part of the schema
 from .accounts import AuditEntry, Officer  # noqa: F401  (re-exported)
 from .campaigns import Campaign  # noqa: F401  (re-exported)
+from .snapshots import FigureSnapshot  # noqa: F401  (re-exported)
 
 
 class Unit(Base):

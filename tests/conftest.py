@@ -20,7 +20,7 @@ from storage.db import Database  # noqa: E402
 from storage.inbox import Inbox, arrivals  # noqa: E402
 from storage.models import (Answer, Assessment, AuditEntry, Broadcast, Campaign, Citizen,  # noqa: E402
                             ConsentRecord, Contact, ConversationSession, Course, CourseSignup,
-                            DeliveryAttempt, Evidence, InboundEvent, JobRun, Officer, Outbox,
+                            DeliveryAttempt, Evidence, FigureSnapshot, InboundEvent, JobRun, Officer, Outbox,
                             ProviderToken, RateBucket, Unit)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -32,7 +32,7 @@ if os.environ.get("CI"):
 # Rows a test may create, children first; units and officers are seeded once.
 PER_TEST_TABLES = (DeliveryAttempt, Outbox, Broadcast, Campaign, CourseSignup, Course, InboundEvent,
                    ConsentRecord, Evidence, Answer, Assessment, ConversationSession, Contact,
-                   Citizen, ProviderToken, RateBucket, JobRun, AuditEntry)
+                   Citizen, ProviderToken, RateBucket, JobRun, AuditEntry, FigureSnapshot)
 SEEDED_OFFICER = "demo"
 
 

@@ -12,7 +12,7 @@ from messages_vi.render import TIMEZONE
 from storage.models import Campaign, Unit
 
 from .figures import Choice, figures_of
-from .tally import Counts, During
+from .tally import Figures
 
 MAX_NAME = 200
 LONGEST = timedelta(days=366)
@@ -81,10 +81,9 @@ def bounds(campaign: Campaign) -> tuple[datetime, datetime]:
             datetime.combine(campaign.ends_on + timedelta(days=1), time(0), TIMEZONE))
 
 
-def figures(session, scope, campaign: Campaign, runtime, now: datetime) -> tuple[During, Counts]:
-    """(what happened during the campaign, the year's totals) for its unit's subtree: the
-    dashboard's own aggregate query with the campaign's days as its window, so the year's
-    column equals the dashboard's figures by construction."""
-    found = figures_of(session, scope, Choice(campaign.unit, campaign.starts_on.year), runtime, now,
-                       window=bounds(campaign))
-    return found.during, found.totals
+def figures(session, scope, campaign: Campaign, runtime, now: datetime) -> Figures:
+    """The figures of the campaign's unit's subtree, `.during` what happened in its days:
+    the dashboard's own aggregate query with the campaign's days as its window, so the
+    year's column (`.totals`) equals the dashboard's figures by construction."""
+    return figures_of(session, scope, Choice(campaign.unit, campaign.starts_on.year), runtime, now,
+                      window=bounds(campaign))

@@ -8,16 +8,19 @@ where they stand comes from their assessment of that period, by status.py's defi
 Points per competence come from `Assessment.competence_points`, never from the answers.
 """
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, text
 
 from storage.models import Assessment, Citizen, Unit
 
-from . import tally
+from . import snapshots, tally
+from .scope import Scope
 from storage.standing import DECISION_CURRENT
 
+EVERYTHING = Scope(None, None)   # what the scheduler counts with: a unit's subtree, whoever asks
 FIRST_PERIOD = 2020   # the movement's national criteria date from the 2020s
 # PostgreSQL, for the province-wide reads, only for their transaction (docs/performance.md):
 # with the default 4 MB work_mem the sorts and hashes of 557,000 rows spill to disk; a plan
@@ -184,17 +187,50 @@ def tune(session) -> None:
 
 def figures_of(session, scope, choice: Choice, runtime, now: datetime,
                window: tuple[datetime, datetime] | None = None) -> tally.Figures:
-    """The figures of the choice; with a `window`, also what happened within it."""
+    """The figures of the choice; with a `window`, also what happened within it. A big
+    subtree's come from its snapshot (snapshots.py), with the time it was counted."""
     tune(session)
     competences = competence_names(runtime.criteria_sets, runtime.criteria)
     units, children = units_of(session, scope, choice.unit)
-    found = cells(session, scope, choice.unit, choice.period, list(competences), window)
-    return tally.summarise(
-        found, period=choice.period, chosen=_info(choice.unit) if choice.unit else None,
+    found = snapshots.counted(
+        session, runtime, choice.unit.id if choice.unit else None, choice.period,
+        list(competences), window, now,
+        compute=lambda: cells(session, scope, choice.unit, choice.period, list(competences), window))
+    figures = tally.summarise(
+        found.cells, period=choice.period, chosen=_info(choice.unit) if choice.unit else None,
         units=units, children=children,
         groups=group_names(runtime.criteria_sets, runtime.criteria), competences=competences,
         maxima=tally.competence_maxima(runtime.criteria_sets), now=now,
         windowed=window is not None)
+    return replace(figures, as_of=found.as_of)
+
+
+def refresh_snapshots(runtime, now: datetime) -> str:
+    """The scheduler's `figures` job: every snapshot read lately, counted again; one whose
+    unit is gone or no longer has enough citizens (merged away) is dropped."""
+    competences = list(competence_names(runtime.criteria_sets, runtime.criteria))
+    done = dropped = 0
+    for snapshot in snapshots.due(runtime, now):
+        window = ((snapshot.window_starts, snapshot.window_ends)
+                  if snapshot.window_starts is not None else None)
+        found = None
+        with runtime.db.read() as session:
+            unit = session.get(Unit, snapshot.unit_id) if snapshot.unit_id is not None else None
+            if snapshot.unit_id is None or unit is not None:
+                tune(session)
+                mark = snapshots.audit_mark(session)
+                started = time.perf_counter()
+                found = cells(session, EVERYTHING, unit, snapshot.period, competences, window)
+                took = time.perf_counter() - started
+        keep_from = runtime.settings.figures_snapshot_from
+        if found is None or not keep_from or sum(c.count for c in found) < keep_from:
+            snapshots.drop(runtime, snapshot.id)
+            dropped += 1
+            continue
+        snapshots.store(runtime, snapshot.key, snapshot.unit_id, snapshot.period, window,
+                        competences, found, mark, now, took, read_at=snapshot.read_at)
+        done += 1
+    return f"{done} snapshot(s) counted again" + (f", {dropped} dropped" if dropped else "")
 
 
 def trail(session, scope, unit: Unit | None) -> list[tally.UnitInfo]:
@@ -213,6 +249,7 @@ def as_json(figures: tally.Figures, unit: Unit | None) -> dict:
     return {
         "unit": {"code": unit.code, "name": unit.name} if unit else None,
         "period": figures.period,
+        "as_of": figures.as_of.isoformat() if figures.as_of else None,   # None: counted now
         "totals": figures.totals.as_dict(),
         "by_group": [{"id": r.key, "name": r.name, **r.counts.as_dict()} for r in figures.by_group],
         "by_competence": [{"id": c.id, "name": c.name, "assessments": c.assessments,

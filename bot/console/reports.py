@@ -48,6 +48,7 @@ class Heading:
     unit_code: str | None
     made_at: datetime
     made_by: str
+    counted_at: datetime | None = None   # a snapshot's time (snapshots.py); None: made_at
 
     @property
     def place(self) -> str:
@@ -55,8 +56,10 @@ class Heading:
 
     def lines(self, title: str) -> list[str]:
         local = self.made_at.astimezone(tally.VIETNAM)
+        counted = (self.counted_at or self.made_at).astimezone(tally.VIETNAM)
+        when = f"{counted:%H:%M}" if counted.date() == local.date() else f"{counted:%H:%M %d/%m/%Y}"
         return [title.format(period=self.period, unit=self.place),
-                f"Ngày lập: {local:%d/%m/%Y} (số liệu lúc {local:%H:%M}) · Người lập: {self.made_by}"]
+                f"Ngày lập: {local:%d/%m/%Y} (số liệu lúc {when}) · Người lập: {self.made_by}"]
 
 
 def file_name(kind: str, heading: Heading, extension: str) -> str:

@@ -169,6 +169,7 @@ class Figures:
     by_unit: tuple[Row, ...]
     by_month: tuple[Month, ...]
     during: During | None = None     # with a window (a campaign's days)
+    as_of: datetime | None = None    # counted then, from a snapshot; None: just now
 
 
 def month_bounds(period: int) -> tuple[datetime, ...]:

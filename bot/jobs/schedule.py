@@ -10,6 +10,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from storage.db import insert_for
 from storage.models import JobRun
 
+from ..console.figures import refresh_snapshots
 from ..outreach.broadcasts import plan_due
 from ..outreach.courses import plan_course_reminders
 from ..outreach.reminders import plan_reminders
@@ -43,6 +44,8 @@ JOBS = {
                     "idle sessions forget their open question"),
     "sweeper": Job(sweeper, IntervalTrigger(minutes=1),
                    "sends whose lease ran out; parked inbound events"),
+    "figures": Job(refresh_snapshots, IntervalTrigger(minutes=5),
+                   "the figures of big subtrees (a province's dashboard) are counted again"),
     "zalo-token": Job(zalo_token, IntervalTrigger(minutes=10),
                       "the Zalo access token is refreshed when less than 3 h remain"),
 }

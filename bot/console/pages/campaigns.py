@@ -50,9 +50,10 @@ def register(bp, runtime) -> None:
     def campaign(campaign_id):
         with runtime.db.read() as session:
             c = g.scope.owned_or_404(session, Campaign, campaign_id)
-            during, year = figures(session, g.scope, c, runtime, datetime.now(timezone.utc))
+            found = figures(session, g.scope, c, runtime, datetime.now(timezone.utc))
             sent = session.scalars(select(Broadcast).where(Broadcast.campaign_id == c.id)
                                    .order_by(Broadcast.id.desc())).all()
             shown = [(b, progressed(session, b)) for b in sent if g.scope.covers(b.unit)]
-            return render_template("admin/campaign.html", c=c, during=during, year=year,
+            return render_template("admin/campaign.html", c=c, during=found.during, year=found.totals,
+                                   as_of=found.as_of,
                                    shown=shown, title=c.name)

@@ -11,11 +11,11 @@ from ..figures import BadChoice, figures_of, group_names, periods, trail
 from .dashboard import bad_request, selection
 
 
-def _heading(choice, now: datetime) -> reports.Heading:
+def _heading(choice, now: datetime, counted_at: datetime | None = None) -> reports.Heading:
     unit = choice.unit
     return reports.Heading(period=choice.period, unit_name=unit.name if unit else None,
                            unit_code=unit.code if unit else None, made_at=now,
-                           made_by=g.officer.name)
+                           made_by=g.officer.name, counted_at=counted_at)
 
 
 def _file(data: bytes, kind: str, heading: reports.Heading, extension: str) -> Response:
@@ -49,7 +49,7 @@ def register(bp, runtime) -> None:
             except BadChoice as exc:
                 return bad_request(str(exc))
             figures = figures_of(session, g.scope, choice, runtime, now)
-        heading = _heading(choice, now)
+        heading = _heading(choice, now, figures.as_of)
         build = reports.counts_xlsx if extension == "xlsx" else reports.counts_csv
         return _file(build(figures, heading), "bao-cao", heading, extension)
 

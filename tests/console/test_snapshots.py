@@ -1,0 +1,208 @@
+"""Figures of big subtrees come from a snapshot (bot/console/snapshots.py): the same
+numbers as counted live, with the time they were counted; an officer's decision or a
+change of units shows at once; citizens' activity when the scheduler's `figures` job
+counts again; a commune is always counted live. Here "big" is 3 citizens."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import delete, select
+
+from bot.config import ConfigError, Settings
+from bot.console import audit, snapshots
+from bot.console.tally import VIETNAM
+from bot.jobs.schedule import run_job
+from storage.models import AuditEntry, FigureSnapshot
+
+from .conftest import PASS, add_citizen
+
+BIG = 3
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(figures_snapshot_from=BIG)
+
+
+@pytest.fixture
+def province(runtime, officers):
+    """Four citizens of the test province: two passed (9001, 9002), one in progress, one
+    not started: a big subtree; each commune alone is not."""
+    people = {"an": add_citizen(runtime, "9001", "Nguyễn Văn An", points=PASS),
+              "binh": add_citizen(runtime, "9002", "Trần Thị Bình", points=PASS),
+              "cuc": add_citizen(runtime, "9001", "Lê Thị Cúc", points=PASS, answered=4)}
+    people["dung"] = add_citizen(runtime, "9002", "Phạm Văn Dũng")
+    return people
+
+
+def signed_in(runtime, client_as, username: str):
+    """A logged-in client, without the snapshot its login's first page kept."""
+    client = client_as(username)
+    with runtime.db.transaction() as session:
+        session.execute(delete(FigureSnapshot))
+    return client
+
+
+def stored(runtime) -> list[FigureSnapshot]:
+    with runtime.db.read() as session:
+        return session.scalars(select(FigureSnapshot).order_by(FigureSnapshot.id)).all()
+
+
+def figures(client, **args) -> dict:
+    response = client.get("/admin/dashboard.json", query_string=args)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def later(minutes: float) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(minutes=minutes)
+
+
+def age(runtime, minutes: float) -> None:
+    """Every snapshot counted `minutes` earlier than it was."""
+    with runtime.db.transaction() as session:
+        for kept in session.scalars(select(FigureSnapshot)):
+            kept.computed_at -= timedelta(minutes=minutes)
+
+
+def test_a_big_subtree_reads_its_snapshot_until_the_job_counts_again(runtime, client_as, province):
+    client = signed_in(runtime, client_as, "tinh")
+    first = figures(client)
+    assert first["as_of"] is None and first["totals"]["registered"] == 4   # counted live, kept
+    [kept] = stored(runtime)
+    assert (kept.citizens, kept.period, kept.audit_mark) == (4, datetime.now(VIETNAM).year, 0)
+
+    add_citizen(runtime, "9001", "Võ Thị Em")                             # a citizen registers
+    again = figures(client)
+    assert again["as_of"] == kept.computed_at.isoformat()
+    assert again["totals"] == first["totals"]                             # not yet
+    page = client.get("/admin/").get_data(as_text=True)
+    assert f"Số liệu lúc {kept.computed_at.astimezone(VIETNAM):%d/%m/%Y %H:%M}" in page
+
+    age(runtime, 6)
+    assert run_job(runtime, "figures") == "1 snapshot(s) counted again"
+    counted = figures(client)
+    assert counted["totals"]["registered"] == 5 and counted["as_of"] is not None
+    assert run_job(runtime, "figures") == "0 snapshot(s) counted again"   # fresh
+
+
+def test_a_snapshot_gives_the_numbers_counting_live_gives(make_app, runtime, client_as, province):
+    client = client_as("tinh")
+    figures(client)                                                       # keeps the snapshot
+    from_snapshot = figures(client)
+    assert from_snapshot["as_of"] is not None
+    live_app = make_app(figures_snapshot_from=0)                          # same database
+    live = live_app.test_client()
+    with client.session_transaction() as theirs, live.session_transaction() as ours:
+        ours.update(theirs)
+    counted = live.get("/admin/dashboard.json").get_json()
+    assert counted["as_of"] is None
+    assert {**from_snapshot, "as_of": None} == counted
+    report = [r.get_data(as_text=True).splitlines()[2:]
+              for r in (client.get("/admin/reports/counts.csv"), live.get("/admin/reports/counts.csv"))]
+    assert report[0] == report[1] and len(report[0]) > 8
+
+
+def test_an_officers_decision_shows_at_once(runtime, client_as, province):
+    tinh = signed_in(runtime, client_as, "tinh")
+    assert figures(tinh)["totals"]["recognised"] == 0
+    assert figures(tinh)["as_of"] is not None
+    answer = client_as("xa").post_form(f"/admin/assessments/{province['an'].assessment_id}/approve")
+    assert answer.status_code == 303
+    now = figures(tinh)
+    assert now["totals"]["recognised"] == 1 and now["as_of"] is None      # voided: counted again
+    with runtime.db.read() as session:
+        newest = session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()))
+    assert [s.audit_mark for s in stored(runtime)] == [newest]
+    assert figures(tinh)["as_of"] is not None                             # and kept again
+
+
+# Every audited action, and whether it can change the figures. A new action must be
+# placed here: one that changes who counts where, or where they stand, voids snapshots.
+VOIDS = {"recognition.approve", "recognition.return", "unit.import_admin", "unit.import_file",
+         "unit.move", "unit.merge"}
+
+
+def test_every_audited_action_is_known_to_void_snapshots_or_not():
+    named = set(audit.ACTIONS)
+    voiding = {a for a in named if a.startswith(snapshots.VOIDING)}
+    assert voiding == VOIDS, "an audit action changes figures? add it to VOIDING and VOIDS"
+
+
+@pytest.mark.parametrize("action", sorted(audit.ACTIONS))
+def test_what_voids_a_snapshot(runtime, client_as, province, action):
+    client = client_as("tinh")
+    figures(client)
+    assert figures(client)["as_of"] is not None
+    with runtime.db.transaction() as session:
+        audit.record(session, "tinh", action, "unit 90", datetime.now(timezone.utc))
+    assert (figures(client)["as_of"] is None) == (action in VOIDS)
+
+
+def test_a_commune_is_counted_live_and_never_kept(runtime, client_as, province):
+    client = client_as("xa")
+    for _ in range(2):
+        assert figures(client)["as_of"] is None
+    assert stored(runtime) == []
+    assert figures(signed_in(runtime, client_as, "tinh"), unit="9002")["as_of"] is None  # 2: live
+    assert stored(runtime) == []
+
+
+def test_an_old_snapshot_is_not_used(runtime, client_as, province):
+    """No scheduler running: after 15 minutes the next view counts again."""
+    client = signed_in(runtime, client_as, "tinh")
+    figures(client)
+    age(runtime, 16)
+    assert figures(client)["as_of"] is None
+    assert figures(client)["as_of"] is not None
+
+
+def test_each_unit_period_and_campaign_window_has_its_own(runtime, client_as, province):
+    admin = signed_in(runtime, client_as, "quantri")
+    year = datetime.now(VIETNAM).year
+    figures(admin)                                 # everything
+    figures(admin, unit="90")
+    figures(admin, unit="90", period=year - 1)     # registered later: nobody, not kept
+    keys = [s.key for s in stored(runtime)]
+    assert len(keys) == 2 and keys[0].startswith("*:") and keys[1].split(":")[:2] == [
+        str(stored(runtime)[1].unit_id), str(year)]
+    week = (datetime(2026, 10, 1, tzinfo=VIETNAM), datetime(2026, 10, 8, tzinfo=VIETNAM))
+    assert len({snapshots.key_of(7, 2026, None), snapshots.key_of(7, 2026, week),
+                snapshots.key_of(7, 2025, None), snapshots.key_of(None, 2026, None)}) == 4
+
+
+def test_the_job_drops_what_nobody_reads_and_units_merged_away(runtime, client_as, province):
+    add_citizen(runtime, "9002", "Đỗ Văn Giang")
+    client = signed_in(runtime, client_as, "tinh")
+    figures(client)
+    figures(client, unit="9002")                   # 3 citizens: kept too
+    assert len(stored(runtime)) == 2
+    assert client.post_form("/admin/units/9002/merge", {"target": "9001"}).status_code == 302
+    assert run_job(runtime, "figures") == "1 snapshot(s) counted again, 1 dropped"
+    [left] = stored(runtime)
+    assert left.citizens == 5
+    assert run_job(runtime, "figures", later(3 * 24 * 60)) == "0 snapshot(s) counted again"
+    assert stored(runtime) == []                   # unread for two days
+
+
+def test_the_report_says_when_its_figures_were_counted(runtime, client_as, province):
+    client = client_as("tinh")
+    figures(client)
+    age(runtime, 10)
+    [kept] = stored(runtime)
+    heading = client.get("/admin/reports/counts.csv").get_data(as_text=True).splitlines()[1]
+    assert f"(số liệu lúc {kept.computed_at.astimezone(VIETNAM):%H:%M})" in heading
+
+
+def test_the_setting_cannot_be_negative():
+    assert Settings(figures_snapshot_from=0).check()
+    with pytest.raises(ConfigError, match="CDHT_FIGURES_SNAPSHOT_FROM"):
+        Settings(figures_snapshot_from=-1).check()
+
+
+def test_turned_off_they_are_dropped(make_app, runtime, client_as, province):
+    figures(signed_in(runtime, client_as, "tinh"))
+    assert len(stored(runtime)) == 1
+    off = make_app(figures_snapshot_from=0).extensions["cdht"]
+    assert run_job(off, "figures", later(10)) == "0 snapshot(s) counted again, 1 dropped"
+    assert stored(runtime) == []
