@@ -148,7 +148,9 @@ class InboundEvent(Base):
 class Assessment(Base):
     __tablename__ = "assessments"
     __table_args__ = (UniqueConstraint("citizen_id", "period"),
-                      Index("ix_assessments_period", "period", "citizen_id"))
+                      Index("ix_assessments_period", "period", "citizen_id"),
+                      # the recent decisions: a figures snapshot they postdate is void
+                      Index("ix_assessments_decided_at", "decided_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
     period: Mapped[int] = mapped_column(Integer)   # the year assessed

@@ -193,7 +193,7 @@ def figures_of(session, scope, choice: Choice, runtime, now: datetime,
     competences = competence_names(runtime.criteria_sets, runtime.criteria)
     units, children = units_of(session, scope, choice.unit)
     found = snapshots.counted(
-        session, runtime, choice.unit.id if choice.unit else None, choice.period,
+        session, runtime, choice.unit, choice.period,
         list(competences), window, now,
         compute=lambda: cells(session, scope, choice.unit, choice.period, list(competences), window))
     figures = tally.summarise(

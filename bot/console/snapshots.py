@@ -5,9 +5,11 @@ officer console").
 
 - Kept when a computation counted at least CDHT_FIGURES_SNAPSHOT_FROM citizens, so a
   commune is always counted live.
-- Used while younger than USABLE_FOR and while no officer has changed anything since:
-  each snapshot holds the newest `recognition.*` / `unit.*` audit entry, read before its
-  scan, and a newer one voids every snapshot at once.
+- Used while younger than USABLE_FOR and while no officer has changed anything it
+  counts: a recognition decision in its subtree since it was counted (found through
+  `ix_assessments_decided_at`, so a decision in one province leaves the others' alone),
+  or any change of units (a `unit.*` audit entry newer than the one it holds, read
+  before its scan: these are rare, and a move can touch any subtree).
 - Computed again every REFRESH_EVERY by the scheduler's `figures` job
   (figures.refresh_snapshots) while someone reads it; dropped after KEPT_UNREAD unread.
 """
@@ -19,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 
 from storage.db import insert_for
-from storage.models import AuditEntry, FigureSnapshot
+from storage.models import Assessment, AuditEntry, Citizen, FigureSnapshot, Unit
 
 from .tally import Cell
 
@@ -27,7 +29,10 @@ REFRESH_EVERY = timedelta(minutes=5)
 USABLE_FOR = timedelta(minutes=15)       # three missed refreshes: count live again
 KEPT_UNREAD = timedelta(days=2)
 NOTE_READ_EVERY = timedelta(hours=1)     # a read is written down at most this often
-VOIDING = ("recognition.", "unit.")      # audit actions that change figures
+VOIDING = ("unit.",)                     # audit actions that void every snapshot
+# A decision dated this long before a snapshot's scan began may not have been committed
+# when the scan read the table: it voids the snapshot too (one more count, no stale figure).
+IN_FLIGHT = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,18 @@ def key_of(unit_id: int | None, period: int, window: tuple[datetime, datetime] |
 
 
 def audit_mark(session) -> int:
-    """The newest audit entry that changes figures (0: none yet)."""
+    """The newest audit entry that changes every subtree's figures (0: none yet)."""
     return session.scalar(select(func.max(AuditEntry.id)).where(
         or_(*(AuditEntry.action.startswith(prefix) for prefix in VOIDING)))) or 0
+
+
+def decided_since(session, unit: Unit | None, since: datetime) -> bool:
+    """Has an officer approved or returned an assessment of `unit`'s subtree since then?"""
+    query = select(Assessment.id).where(Assessment.decided_at > since)
+    if unit is not None:
+        query = query.join(Citizen, Citizen.id == Assessment.citizen_id).where(
+            Citizen.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))))
+    return session.scalar(query.limit(1)) is not None
 
 
 def encode(cells: list[Cell]) -> list[list]:
@@ -60,24 +74,26 @@ def decode(rows: list[list]) -> list[Cell]:
             for u, g, cr, s, p, n, pts, rb, cb, d in rows]
 
 
-def usable(snapshot: FigureSnapshot | None, mark: int, competences: list[str],
-           now: datetime) -> bool:
+def usable(session, snapshot: FigureSnapshot | None, unit: Unit | None, mark: int,
+           competences: list[str], now: datetime) -> bool:
     return (snapshot is not None and snapshot.audit_mark == mark
             and snapshot.competences == competences
-            and now - USABLE_FOR <= snapshot.computed_at <= now + timedelta(minutes=1))
+            and now - USABLE_FOR <= snapshot.computed_at <= now + timedelta(minutes=1)
+            and not decided_since(session, unit, snapshot.computed_at - IN_FLIGHT))
 
 
-def counted(session, runtime, unit_id: int | None, period: int, competences: list[str],
+def counted(session, runtime, unit: Unit | None, period: int, competences: list[str],
             window: tuple[datetime, datetime] | None, now: datetime, compute) -> Counted:
     """The cells of a subtree: its snapshot if usable, else `compute()`, kept when it
     counted enough citizens."""
     keep_from = runtime.settings.figures_snapshot_from
     if not keep_from:
         return Counted(compute(), None)
+    unit_id = unit.id if unit is not None else None
     key = key_of(unit_id, period, window)
-    mark = audit_mark(session)      # before the scan: a decision taken during it voids it
+    mark = audit_mark(session)      # before the scan: a change made during it voids it
     snapshot = session.scalars(select(FigureSnapshot).where(FigureSnapshot.key == key)).first()
-    if usable(snapshot, mark, competences, now):
+    if usable(session, snapshot, unit, mark, competences, now):
         if snapshot.read_at < now - NOTE_READ_EVERY:
             with runtime.db.transaction() as writing:
                 writing.execute(update(FigureSnapshot).where(FigureSnapshot.id == snapshot.id)

@@ -12,7 +12,7 @@ from bot.config import ConfigError, Settings
 from bot.console import audit, snapshots
 from bot.console.tally import VIETNAM
 from bot.jobs.schedule import run_job
-from storage.models import AuditEntry, FigureSnapshot
+from storage.models import Assessment, FigureSnapshot
 
 from .conftest import PASS, add_citizen
 
@@ -111,22 +111,48 @@ def test_an_officers_decision_shows_at_once(runtime, client_as, province):
     assert answer.status_code == 303
     now = figures(tinh)
     assert now["totals"]["recognised"] == 1 and now["as_of"] is None      # voided: counted again
-    with runtime.db.read() as session:
-        newest = session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()))
-    assert [s.audit_mark for s in stored(runtime)] == [newest]
+    [kept] = stored(runtime)
+    assert kept.citizens == 4
+    with runtime.db.transaction() as session:   # the decision is past snapshots.IN_FLIGHT
+        decided = session.get(Assessment, province["an"].assessment_id)
+        decided.decided_at -= timedelta(minutes=1)
     assert figures(tinh)["as_of"] is not None                             # and kept again
 
 
-# Every audited action, and whether it can change the figures. A new action must be
-# placed here: one that changes who counts where, or where they stand, voids snapshots.
-VOIDS = {"recognition.approve", "recognition.return", "unit.import_admin", "unit.import_file",
-         "unit.move", "unit.merge"}
+def test_a_decision_elsewhere_leaves_the_snapshot_alone(runtime, client_as, province):
+    far = add_citizen(runtime, "9101", "Hoàng Văn Xa", points=PASS)
+    tinh = signed_in(runtime, client_as, "tinh")
+    figures(tinh)
+    assert client_as("khac").post_form(f"/admin/assessments/{far.assessment_id}/approve").status_code == 303
+    assert figures(tinh)["as_of"] is not None
+    assert figures(signed_in(runtime, client_as, "khac"))["totals"]["recognised"] == 1
+
+
+@pytest.mark.parametrize("before, void", [(timedelta(seconds=5), True), (timedelta(seconds=30), False)])
+def test_a_decision_committed_during_the_count_voids_it(runtime, client_as, province, before, void):
+    """A decision dated just before the snapshot's count began may have been committed
+    after the count read the table: within snapshots.IN_FLIGHT it voids the snapshot."""
+    tinh = signed_in(runtime, client_as, "tinh")
+    figures(tinh)
+    [kept] = stored(runtime)
+    with runtime.db.transaction() as session:
+        decided = session.get(Assessment, province["an"].assessment_id)
+        decided.decision, decided.decided_by = "approved", "xa"
+        decided.decided_at = kept.computed_at - before
+    assert (figures(tinh)["as_of"] is None) == void
+
+
+# Every audited action, and whether it voids every snapshot. A new action must be placed
+# here: one that changes who counts where voids them all; a recognition decision voids
+# its own subtree's through the assessment's decided_at (the tests above), not its entry.
+VOIDS = {"unit.import_admin", "unit.import_file", "unit.move", "unit.merge"}
 
 
 def test_every_audited_action_is_known_to_void_snapshots_or_not():
     named = set(audit.ACTIONS)
     voiding = {a for a in named if a.startswith(snapshots.VOIDING)}
     assert voiding == VOIDS, "an audit action changes figures? add it to VOIDING and VOIDS"
+    assert {a for a in named if a.startswith("unit.")} <= VOIDS
 
 
 @pytest.mark.parametrize("action", sorted(audit.ACTIONS))

@@ -1,4 +1,5 @@
-"""Snapshots of the console's figures for big subtrees (a province's dashboard)
+"""Snapshots of the console's figures for big subtrees (a province's dashboard), and
+assessments by decision time (a decision voids the snapshots of its subtree)
 
 Revision ID: 0009
 Revises: 0008
@@ -39,7 +40,9 @@ def upgrade() -> None:
         sa.Column('read_at', TIME, nullable=False),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('key'))
+    op.create_index('ix_assessments_decided_at', 'assessments', ['decided_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_assessments_decided_at', 'assessments')
     op.drop_table('figure_snapshots')
