@@ -141,13 +141,14 @@ def _rows(count: int, units: list[int], criteria, now: datetime, seed: int):
                 row.update(total=sum(points), passed=passed, completed_at=moment,
                            competence_points=json.dumps(by_competence))
                 draw = rng.random()
+                decided_before = min(last, moment + timedelta(days=10))   # never after the load
                 if passed and draw < 0.62:
-                    row.update(decision="approved", decided_at=_moment(rng, moment, moment + timedelta(days=10)))
+                    row.update(decision="approved", decided_at=_moment(rng, moment, decided_before))
                 elif passed and draw < 0.65:   # approved, then an answer changed
                     row.update(decision="approved", decided_at=moment - timedelta(hours=rng.randrange(1, 48)))
                 elif draw < (0.75 if passed else 0.15):
                     row.update(decision="returned", decision_reason="Cần bổ sung minh chứng",
-                               decided_at=_moment(rng, moment, moment + timedelta(days=10)))
+                               decided_at=_moment(rng, moment, decided_before))
                 if row["decision"]:
                     row["decided_by"] = "bench_xa" if rng.random() < 0.5 else "bench_tinh"
             assessments.append((assessment_id, cid, PERIOD, criteria.id, criteria.version, group,
