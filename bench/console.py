@@ -14,20 +14,30 @@ building), without the network and gunicorn in front. Logged in as "bench_tinh" 
 of the province) and "bench_xa" (officer of Xã Tiên Lữ), each of the six URLs is asked
 once to warm up (printed as "first"), then --runs times: median and max wall time, the
 size of the answer, and how busy the whole machine was meanwhile (every process, as a
-share of its cores: other work on the machine shows there). --explain prints EXPLAIN (ANALYZE, BUFFERS) of the aggregate query
-and of the recognised list for the province.
+share of its cores: other work on the machine shows there). The province is timed twice:
+counted live (CDHT_FIGURES_SNAPSHOT_FROM=0), then with snapshots (the default; "first"
+counts and keeps one), and the scheduler's `figures` job once. Then, as officers really
+get it (--served, 20 s by default): gunicorn with 2 sync workers on the same database and
+--clients (4) officers of the province asking for the dashboard at once, live and with
+snapshots. --explain prints EXPLAIN (ANALYZE, BUFFERS) of the aggregate query and of the
+recognised list for the province.
 """
 
 import argparse
 import os
 import re
 import statistics
+import tempfile
+import threading
 import time
+
+import requests
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 
-from serving import machine, machine_busy_seconds
+from serving import (free_port, machine, machine_busy_seconds, start_gunicorn, stop, tail,
+                     wait_healthy)
 from console_population import BENCH_PASSWORD, CITIZENS, COMMUNE, PERIOD, PROVINCE, load
 
 from storage.models import Answer, Assessment, Citizen, Unit  # noqa: E402  (serving put the project on the path)
@@ -41,7 +51,8 @@ TARGET = 1.0
 def make_app(url: str, snapshots: bool = True):
     from bot.app import create_app
     return create_app({"database_url": url, "console": True, "embedded_workers": False,
-                       "criteria_dir": None, "figures_snapshot_from": 50_000 if snapshots else 0})
+                       "criteria_dir": None,
+                       "figures_snapshot_from": 50_000 if snapshots else 0})
 
 
 def forget_snapshots(app) -> None:
@@ -105,6 +116,93 @@ def show(label: str, results: list[dict]) -> None:
               f"{r['size'] / 1024:8.0f} kB {r['busy']:12.0%}{mark}")
 
 
+def officer_session(base: str, username: str) -> requests.Session:
+    client = requests.Session()
+    page = client.get(f"{base}/admin/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = client.post(f"{base}/admin/login", data={"username": username, "csrf_token": token,
+                                                      "password": BENCH_PASSWORD},
+                         allow_redirects=False, timeout=30)
+    if answer.status_code != 302:
+        raise SystemExit(f"cannot log in as {username} over HTTP: {answer.status_code}")
+    return client
+
+
+def served(app, url: str, clients: int, seconds: float, snapshots: bool) -> dict:
+    """The province's dashboard as officers get it: gunicorn (2 sync workers, as
+    operations.md serves it) on this database, `clients` officers each asking for
+    /admin/ again as soon as the last answer came, for `seconds`. One request first (it
+    counts and, with snapshots, keeps one); then every answer's time."""
+    if snapshots:
+        forget_snapshots(app)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDHT_") and k != "DATABASE_URL"}
+    env.update(DATABASE_URL=url, CDHT_EMBEDDED_WORKERS="0",
+               CDHT_FIGURES_SNAPSHOT_FROM="50000" if snapshots else "0")
+    with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as log:
+        server = start_gunicorn("wsgi:app", port, 2, env, log)
+    try:
+        wait_healthy(server, base, log.name)
+        sessions = [officer_session(base, "bench_tinh") for _ in range(clients)]
+        started = time.perf_counter()
+        sessions[0].get(f"{base}/admin/", params={"period": PERIOD}, timeout=60).raise_for_status()
+        first = time.perf_counter() - started
+        times: list[float] = []
+        failures: list[str] = []
+        until = time.monotonic() + seconds
+
+        def officer(client):
+            while time.monotonic() < until:
+                begun = time.perf_counter()
+                answer = client.get(f"{base}/admin/", params={"period": PERIOD}, timeout=60)
+                if answer.status_code != 200:
+                    failures.append(str(answer.status_code))
+                times.append(time.perf_counter() - begun)
+        busy, begun = machine_busy_seconds(), time.perf_counter()
+        threads = [threading.Thread(target=officer, args=(c,)) for c in sessions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - begun
+        if failures:
+            raise SystemExit(f"{len(failures)} answers were not 200 ({failures[:3]}):\n{tail(log.name)}")
+        ordered = sorted(times)
+        return {"first": first, "n": len(times), "per_second": len(times) / elapsed,
+                "median": statistics.median(ordered), "p95": ordered[int(0.95 * (len(ordered) - 1))],
+                "max": ordered[-1],
+                "busy": (machine_busy_seconds() - busy) / (elapsed * os.cpu_count())}
+    finally:
+        stop(server)
+        os.unlink(log.name)
+
+
+def after_decisions(app, client, communes: int, runs: int) -> dict:
+    """The province's dashboard from its snapshot right after one decision in each of
+    `communes` communes (an approval re-dated to now, put back afterwards): those units
+    are counted again on every read until the job counts the whole again."""
+    from datetime import datetime, timezone
+    from storage.standing import RECOGNISED
+    runtime = app.extensions["cdht"]
+    with runtime.db.transaction() as session:
+        picked = session.execute(
+            select(Assessment.id, Assessment.decided_at, Citizen.unit_id)
+            .join(Citizen, Citizen.id == Assessment.citizen_id).where(RECOGNISED)
+            .distinct(Citizen.unit_id).order_by(Citizen.unit_id, Assessment.id).limit(communes)).all()
+        for assessment_id, _, _ in picked:
+            session.get(Assessment, assessment_id).decided_at = datetime.now(timezone.utc)
+    try:
+        timed(client, "/admin/")
+        times = [timed(client, "/admin/")[0] for _ in range(runs)]
+    finally:
+        with runtime.db.transaction() as session:
+            for assessment_id, decided_at, _ in picked:
+                session.get(Assessment, assessment_id).decided_at = decided_at
+    return {"units": len({u for _, _, u in picked}), "median": statistics.median(times),
+            "max": max(times)}
+
+
 def population(app) -> str:
     from storage.standing import RECOGNISED
     runtime = app.extensions["cdht"]
@@ -146,6 +244,9 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=CITIZENS)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--explain", action="store_true", help="print the query plans too")
+    parser.add_argument("--served", type=float, default=20,
+                        help="seconds of officers asking gunicorn at once, each way (0: skip)")
+    parser.add_argument("--clients", type=int, default=4, help="officers at once (--served)")
     args = parser.parse_args()
     if make_url(args.database_url).get_backend_name() != "postgresql":
         raise SystemExit("the target is PostgreSQL's: give a postgresql+psycopg:// URL")
@@ -168,8 +269,21 @@ def main() -> None:
         show(f"province, with snapshots (the default): \"first\" counts and keeps one, "
              f"seconds over {args.runs} runs", measure(logged_in(app, "bench_tinh"), args.runs))
         print(f"  the scheduler's figures job: {refresh_job(app)}")
+        for communes in (1, 5, 20):
+            r = after_decisions(app, logged_in(app, "bench_tinh"), communes, args.runs)
+            print(f"  /admin/ right after decisions in {r['units']:2d} units (counted again on "
+                  f"each read): median {r['median']:.3f}, max {r['max']:.3f}")
         show(f"commune ({COMMUNE}, officer bench_xa), always live, seconds over {args.runs} runs",
              measure(logged_in(app, "bench_xa"), args.runs))
+        if args.served:
+            print(f"\nprovince dashboard (/admin/) served by gunicorn -w 2 -k sync, {args.clients} "
+                  f"officers at once for {args.served:.0f} s each way")
+            print(f"  {'':10} {'first':>7} {'answers':>8} {'per s':>7} {'median':>7} {'p95':>7} "
+                  f"{'max':>7} {'machine busy':>13}")
+            for label, kept in (("live", False), ("snapshot", True)):
+                r = served(app, args.database_url, args.clients, args.served, kept)
+                print(f"  {label:10} {r['first']:7.3f} {r['n']:8d} {r['per_second']:7.2f} "
+                      f"{r['median']:7.3f} {r['p95']:7.3f} {r['max']:7.3f} {r['busy']:12.0%}")
     finally:
         for each in (live, app):
             each.extensions["cdht"].dispose()

@@ -21,8 +21,8 @@ class FigureSnapshot(Base):
     competences: Mapped[list] = mapped_column(JSON)   # the order the rows' points follow
     rows: Mapped[list] = mapped_column(JSON)          # tally.Cell's fields, a list per cell
     citizens: Mapped[int]                  # how many were counted
-    audit_mark: Mapped[int]                # the newest recognition.*/unit.* audit entry, or 0,
-                                           #   read before the scan: a newer one voids this
+    audit_mark: Mapped[int]                # the newest unit.* audit entry, or 0, read before
+                                           #   the scan: a newer one voids this
     computed_at: Mapped[datetime]          # when the scan started
     took_ms: Mapped[int]
-    read_at: Mapped[datetime]              # noted at most hourly; unread for 2 days: dropped
+    read_at: Mapped[datetime]              # noted every 5 minutes at most; unread for 2 days: dropped

@@ -115,7 +115,7 @@ def counted(scope, unit: Unit | None, period: int):
 
 
 def aggregate(scope, unit: Unit | None, period: int, competences: list[str],
-              window: tuple[datetime, datetime] | None = None):
+              window: tuple[datetime, datetime] | None = None, only_units=None):
     """The aggregate query: one row per unit, target group (the citizen's and the
     assessment's), criteria set and version, and the columns where a citizen stands
     depends on (tally.stage_of); with the count, the points per competence, and how many
@@ -124,7 +124,8 @@ def aggregate(scope, unit: Unit | None, period: int, competences: list[str],
     It groups by plain columns, not by a CASE of them: PostgreSQL then estimates the groups
     well and aggregates in parallel by hashing instead of sorting 557,000 rows (~15 % less
     CPU at province scale; docs/performance.md). With a `window` (a campaign's days) three
-    counts more: registered, completed and decided within it — the same scan."""
+    counts more: registered, completed and decided within it — the same scan. With
+    `only_units`, the citizens of those units only (a snapshot's units decided on since)."""
     bounds = tally.month_bounds(period)
     keys = [Citizen.unit_id, Citizen.target_group, Assessment.target_group,
             Assessment.criteria_set, Assessment.criteria_version, Assessment.status,
@@ -137,16 +138,19 @@ def aggregate(scope, unit: Unit | None, period: int, competences: list[str],
     during = [] if window is None else [
         func.count().filter(column >= window[0], column < window[1])
         for column in (Citizen.registered_at, Assessment.completed_at, Assessment.decided_at)]
-    return (counted(scope, unit, period)
-            .add_columns(*keys, func.count(), *points, *registered, *completed, *during)
+    query = counted(scope, unit, period)
+    if only_units is not None:
+        query = query.where(Citizen.unit_id.in_(sorted(only_units)))
+    return (query.add_columns(*keys, func.count(), *points, *registered, *completed, *during)
             .group_by(*keys))
 
 
 def cells(session, scope, unit: Unit | None, period: int, competences: list[str],
-          window: tuple[datetime, datetime] | None = None) -> list[tally.Cell]:
+          window: tuple[datetime, datetime] | None = None, only_units=None) -> list[tally.Cell]:
     found, n, k = [], len(competences), len(tally.month_bounds(period))
     # through Core, not the ORM's result machinery: 4,000 rows of 36 columns at province scale
-    for row in session.connection().execute(aggregate(scope, unit, period, competences, window)):
+    query = aggregate(scope, unit, period, competences, window, only_units)
+    for row in session.connection().execute(query):
         (unit_id, citizen_group, group, set_id, version, status, passed, decision, current,
          count) = row[:10]
         sums = row[10:10 + n]
@@ -195,7 +199,8 @@ def figures_of(session, scope, choice: Choice, runtime, now: datetime,
     found = snapshots.counted(
         session, runtime, choice.unit, choice.period,
         list(competences), window, now,
-        compute=lambda: cells(session, scope, choice.unit, choice.period, list(competences), window))
+        compute=lambda only_units=None: cells(session, scope, choice.unit, choice.period,
+                                              list(competences), window, only_units))
     figures = tally.summarise(
         found.cells, period=choice.period, chosen=_info(choice.unit) if choice.unit else None,
         units=units, children=children,
@@ -208,6 +213,9 @@ def figures_of(session, scope, choice: Choice, runtime, now: datetime,
 def refresh_snapshots(runtime, now: datetime) -> str:
     """The scheduler's `figures` job: every snapshot read lately, counted again; one whose
     unit is gone or no longer has enough citizens (merged away) is dropped."""
+    keep_from = runtime.settings.figures_snapshot_from
+    if not keep_from:
+        return f"0 snapshot(s) counted again, {snapshots.drop(runtime)} dropped"
     competences = list(competence_names(runtime.criteria_sets, runtime.criteria))
     done = dropped = 0
     for snapshot in snapshots.due(runtime, now):
@@ -222,9 +230,8 @@ def refresh_snapshots(runtime, now: datetime) -> str:
                 started = time.perf_counter()
                 found = cells(session, EVERYTHING, unit, snapshot.period, competences, window)
                 took = time.perf_counter() - started
-        keep_from = runtime.settings.figures_snapshot_from
-        if found is None or not keep_from or sum(c.count for c in found) < keep_from:
-            snapshots.drop(runtime, snapshot.id)
+        if found is None or sum(c.count for c in found) < keep_from:
+            snapshots.drop(runtime, [snapshot.id])
             dropped += 1
             continue
         snapshots.store(runtime, snapshot.key, snapshot.unit_id, snapshot.period, window,
