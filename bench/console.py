@@ -186,10 +186,12 @@ def after_decisions(app, client, communes: int, runs: int) -> dict:
     from storage.standing import RECOGNISED
     runtime = app.extensions["cdht"]
     with runtime.db.transaction() as session:
+        first = (select(func.min(Assessment.id)).join(Citizen, Citizen.id == Assessment.citizen_id)
+                 .where(RECOGNISED).group_by(Citizen.unit_id).order_by(Citizen.unit_id).limit(communes))
         picked = session.execute(
             select(Assessment.id, Assessment.decided_at, Citizen.unit_id)
-            .join(Citizen, Citizen.id == Assessment.citizen_id).where(RECOGNISED)
-            .distinct(Citizen.unit_id).order_by(Citizen.unit_id, Assessment.id).limit(communes)).all()
+            .join(Citizen, Citizen.id == Assessment.citizen_id)
+            .where(Assessment.id.in_(first.scalar_subquery()))).all()
         for assessment_id, _, _ in picked:
             session.get(Assessment, assessment_id).decided_at = datetime.now(timezone.utc)
     try:
