@@ -65,7 +65,10 @@ def test_a_zalo_failing_30_percent_of_calls_still_gets_each_message_once(make_ap
         assert set(fake.injected) == {"timeout-before", "timeout-after", "500", "-32"}
         with runtime.db.read() as session:
             seen = Counter(session.scalars(select(DeliveryAttempt.outcome)))
-        assert seen["found"] == fake.injected.count("timeout-after")   # looked up, not resent
+        # every message Zalo took before the client gave up was looked up, not resent (a
+        # resend would show in `taken` above); on a loaded machine an answer the fake gave
+        # late counts too, so at least the injected ones (CI once found 30 for 29)
+        assert seen["found"] >= fake.injected.count("timeout-after")
         assert seen["sent"] + seen["found"] == 300 and seen["in_doubt"] >= seen["found"]
 
 
