@@ -196,11 +196,11 @@ def figures_of(session, scope, choice: Choice, runtime, now: datetime,
     tune(session)
     competences = competence_names(runtime.criteria_sets, runtime.criteria)
     units, children = units_of(session, scope, choice.unit)
+    keys = list(competences)
     found = snapshots.counted(
-        session, runtime, choice.unit, choice.period,
-        list(competences), window, now,
-        compute=lambda only_units=None: cells(session, scope, choice.unit, choice.period,
-                                              list(competences), window, only_units))
+        session, runtime, choice.unit, choice.period, keys, window, now,
+        compute=lambda only_units=None: cells(session, scope, choice.unit, choice.period, keys,
+                                              window, only_units))
     figures = tally.summarise(
         found.cells, period=choice.period, chosen=_info(choice.unit) if choice.unit else None,
         units=units, children=children,

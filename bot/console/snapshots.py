@@ -28,10 +28,11 @@ from sqlalchemy.orm import defer
 from storage.db import insert_for
 from storage.models import Assessment, AuditEntry, Citizen, FigureSnapshot, Unit
 
+from .scope import Scope
 from .tally import Cell
 
 log = logging.getLogger(__name__)
-REFRESH_EVERY = timedelta(minutes=5)     # the `figures` job's interval (bot/jobs/schedule.py)
+REFRESH_EVERY = timedelta(minutes=5)     # the `figures` job's interval
 FRESH = timedelta(seconds=30)            # younger than this, the job leaves it: at most
                                          #   REFRESH_EVERY + FRESH old while the job runs
 USABLE_FOR = timedelta(minutes=15)       # no job for three runs: count live again
@@ -69,8 +70,7 @@ def decided_units(session, unit: Unit | None, period: int, since: datetime) -> s
              .join(Assessment, Assessment.citizen_id == Citizen.id)
              .where(Assessment.decided_at > since, Assessment.period == period))
     if unit is not None:
-        query = query.where(Citizen.unit_id.in_(
-            select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))))
+        query = Scope(unit.path, unit.id).citizens(query)
     return set(session.scalars(query))
 
 

@@ -11,6 +11,7 @@ from storage.db import insert_for
 from storage.models import JobRun
 
 from ..console.figures import refresh_snapshots
+from ..console.snapshots import REFRESH_EVERY
 from ..outreach.broadcasts import plan_due
 from ..outreach.courses import plan_course_reminders
 from ..outreach.reminders import plan_reminders
@@ -44,7 +45,7 @@ JOBS = {
                     "idle sessions forget their open question"),
     "sweeper": Job(sweeper, IntervalTrigger(minutes=1),
                    "sends whose lease ran out; parked inbound events"),
-    "figures": Job(refresh_snapshots, IntervalTrigger(minutes=5),
+    "figures": Job(refresh_snapshots, IntervalTrigger(seconds=REFRESH_EVERY.total_seconds()),
                    "the figures of big subtrees (a province's dashboard) are counted again"),
     "zalo-token": Job(zalo_token, IntervalTrigger(minutes=10),
                       "the Zalo access token is refreshed when less than 3 h remain"),
