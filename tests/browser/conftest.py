@@ -62,14 +62,20 @@ def make_driver(download_dir: str, size=(1280, 900)):
 
 def navigate(browser, action):
     """Do `action` (a click, a submit) and wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(browser, 10).until(ec.staleness_of(page))
-    WebDriverWait(browser, 10).until(
+    # While the old document is being torn down, ChromeDriver can answer a question about
+    # its node with a generic error ("Node with given id does not belong to the document")
+    # instead of "stale element", and a script can land in a context that is going away.
+    # Both mean "not settled yet": ask again until the old page is stale and the new one loaded.
+    settling = (WebDriverException,)
+    WebDriverWait(browser, 10, ignored_exceptions=settling).until(ec.staleness_of(page))
+    WebDriverWait(browser, 10, ignored_exceptions=settling).until(
         lambda _: browser.execute_script("return document.readyState") == "complete")
 
 
