@@ -50,6 +50,7 @@ class FakeZalo:
         self.clock = clock   # Zalo's clock, for the times in the conversation history
         self.delivered: list[dict] = []    # CS messages Zalo took: user, text, message_id, time
         self.injected: list[str] = []
+        self.in_flight = 0                 # requests being answered now
         # wsgiref, not werkzeug's dev server: Zalo's header is `access_token`, and
         # werkzeug drops headers with underscores.
         self.server = make_server("127.0.0.1", 0, self.wsgi, server_class=_ThreadingServer,
@@ -71,6 +72,23 @@ class FakeZalo:
 
     # -- the API --------------------------------------------------------------
     def wsgi(self, environ, start_response):
+        with self.lock:
+            self.in_flight += 1
+        try:
+            return self._answer(environ, start_response)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def wait_idle(self, seconds: float = 10.0) -> None:
+        """Until no request is being answered: one the client gave up on may still be
+        about to record its message (a test that reads the history next must wait)."""
+        deadline = time.monotonic() + seconds
+        while self.in_flight:
+            assert time.monotonic() < deadline, "the fake Zalo is still answering"
+            time.sleep(0.01)
+
+    def _answer(self, environ, start_response):
         request = Request(environ)
         if request.path == "/v2.0/oa/conversation" and request.method == "GET":
             body = self._conversation(request)

@@ -3,7 +3,10 @@ out after it may have reached the provider. Sending again blindly could give a c
 the same message twice, so each is settled first:
 
 - Zalo CS: the conversation with the user is read (Channel.reconcile); the message is
-  there → "sent"; not there → queued again;
+  there → "sent"; not there → queued again. When the conversation cannot be read just
+  now (a timeout, an error on Zalo's side), the row waits a lease and is asked again,
+  for up to ASK_AGAIN_FOR after the send began: guessing would risk sending it twice.
+  Only past that is it queued again, and may arrive twice;
 - SMSGate: the gateway keys messages by our id, so sending again cannot make a second
   SMS (`idempotent`): queued again;
 - Kannel and ZNS cannot be asked by our id: queued again. For them, and only for the few
@@ -28,6 +31,7 @@ from .claim import message_of, note_attempt
 log = logging.getLogger(__name__)
 BATCH = 200
 CANNOT_TELL = object()
+ASK_AGAIN_FOR = timedelta(minutes=30)   # how long a provider that cannot be asked now is waited for
 
 
 @dataclass
@@ -80,7 +84,11 @@ def sweep(runtime, now: datetime, everything: bool = False) -> Swept:
                 if exc.retry and exc.hold:   # our side is not ready (no token): ask later
                     decisions.append((outbox_id, attempts, "unsettled", str(exc)))
                     continue
-                found = CANNOT_TELL if exc.retry is False else f"cannot ask now ({exc})"
+                if exc.retry and now - since < ASK_AGAIN_FOR:   # Zalo's side: ask later too
+                    decisions.append((outbox_id, attempts, "unsettled", f"cannot ask now ({exc})"))
+                    continue
+                found = (f"could not ask for {ASK_AGAIN_FOR // timedelta(minutes=1)} minutes ({exc})"
+                         if exc.retry else CANNOT_TELL)
             if isinstance(found, SendResult):
                 decisions.append((outbox_id, attempts, "found", found.provider_message_id))
             elif found is None:
@@ -103,7 +111,8 @@ def _settle(runtime, decisions, now: datetime, swept: Swept) -> None:
             row = session.get(Outbox, outbox_id, with_for_update=True)
             if row is None or row.status != "sending" or row.attempts != attempts:
                 continue
-            row.updated_at = now
+            if decision != "unsettled":   # an unsettled row keeps the send's time: its `since`
+                row.updated_at = now
             if decision == "found":
                 row.status, row.sent_at, row.error, row.lease_until = "sent", now, None, None
                 row.provider_message_id = detail if detail != "found" else row.provider_message_id

@@ -273,3 +273,60 @@ def test_a_send_that_is_always_in_doubt_gives_up_after_max_attempts(runtime, fak
     row = load(runtime, outbox_id)
     assert (row.status, row.error) == ("failed", "gave up after 5 tries, the last one in doubt")
     assert attempts(runtime, outbox_id)[-1].outcome == "in_doubt"
+
+
+class AskableChannel(FakeChannel):
+    """A channel whose sent messages can be looked up; `lookups` are the answers to give
+    in turn (an exception is raised), and every `since` asked about is kept."""
+
+    def __init__(self, *lookups):
+        super().__init__()
+        self.lookups, self.asked = list(lookups), []
+
+    def reconcile(self, message: OutboundMessage, since: datetime):
+        self.asked.append(since)
+        answer = self.lookups.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def _in_doubt(runtime, channel) -> int:
+    """A row whose send timed out after it may have reached the provider."""
+    runtime.channels["fake"] = channel
+    channel.error = RetryLater("network: ReadTimeout", in_doubt=True)
+    outbox_id = queue(runtime)
+    assert dispatch_due(runtime, NOW) == 1
+    channel.error = None
+    return outbox_id
+
+
+def test_a_provider_that_cannot_be_asked_now_is_asked_again_not_sent_twice(runtime):
+    """Zalo's conversation lookup times out: the row waits another lease and is asked
+    again about the same moment, rather than guessed at and sent a second time."""
+    from bot.delivery.recovery import sweep
+    channel = AskableChannel(RetryLater("network: ReadTimeout"), RetryLater("HTTP 502"),
+                             SendResult("zmsg-1"))
+    outbox_id = _in_doubt(runtime, channel)
+    lease = timedelta(seconds=runtime.settings.send_lease + 1)
+    for n in (1, 2):
+        assert str(sweep(runtime, NOW + n * lease)) == "0 found sent, 0 queued again, 1 to ask later"
+        assert load(runtime, outbox_id).status == "sending"
+    assert sweep(runtime, NOW + 3 * lease).found == 1
+    row = load(runtime, outbox_id)
+    assert (row.status, row.attempts, row.provider_message_id) == ("sent", 1, "zmsg-1")
+    assert len(channel.sent) == 1 and len(set(channel.asked)) == 1   # the same `since` each time
+    assert channel.asked[0] <= NOW
+    assert [a.outcome for a in attempts(runtime, outbox_id)] == ["in_doubt"] * 3 + ["found"]
+
+
+def test_a_provider_that_cannot_be_asked_for_half_an_hour_gets_the_message_again(runtime):
+    from bot.delivery.recovery import ASK_AGAIN_FOR, sweep
+    channel = AskableChannel(RetryLater("HTTP 502"), RetryLater("HTTP 502"))
+    outbox_id = _in_doubt(runtime, channel)
+    assert sweep(runtime, NOW + timedelta(minutes=5)).unsettled == 1
+    swept = sweep(runtime, NOW + ASK_AGAIN_FOR + timedelta(minutes=1))
+    assert (swept.unsettled, swept.resent) == (0, 1)
+    assert load(runtime, outbox_id).status == "queued"
+    assert "could not ask for 30 minutes (HTTP 502): queued again, it may arrive twice" in \
+        attempts(runtime, outbox_id)[-1].detail

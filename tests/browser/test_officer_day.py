@@ -11,17 +11,21 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from storage.models import Assessment, Outbox, Unit
-from tests.console.conftest import FAIL_TOTAL, PASS, add_citizen
+from tests.console.conftest import FAIL_TOTAL, PASS, THIS_YEAR, add_citizen
 
 from .conftest import navigate
 from .test_login import log_in
 
 
 def wait_for_file(folder, suffix, seconds=15):
+    """The downloaded file once Chrome has finished it. Chrome reserves the final name with
+    an empty file while it writes the `.crdownload` beside it, so a file of that name may
+    still be empty: wait until no download is in flight and the file has its bytes."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == suffix]
-        if done:
+        files = list(folder.iterdir())
+        done = [p for p in files if p.suffix == suffix and p.stat().st_size > 0]
+        if done and not any(p.suffix == ".crdownload" for p in files):
             return done[0]
         time.sleep(0.1)
     raise AssertionError(f"no {suffix} file downloaded into {folder}: {list(folder.iterdir())}")
@@ -38,11 +42,14 @@ def flash(browser) -> str:
 
 
 def test_a_commune_officers_day(browser, live, runtime, officers, tmp_path):
-    lan = add_citizen(runtime, "9001", "Nguyễn Thị Lan", points=PASS, zalo="zalo-lan")
-    tam = add_citizen(runtime, "9001-1", "Bùi Văn Tám", points=PASS, phone="+84912000111")
-    add_citizen(runtime, "9001", "Trần Văn Hùng", points=FAIL_TOTAL)
-    add_citizen(runtime, "9001", "Lê Thị Mai", points=PASS, answered=4)
-    add_citizen(runtime, "9101", "Người Tỉnh Khác", points=PASS)
+    def add(*args, **kwargs):   # the pages open on this year
+        return add_citizen(*args, period=THIS_YEAR, **kwargs)
+
+    lan = add(runtime, "9001", "Nguyễn Thị Lan", points=PASS, zalo="zalo-lan")
+    tam = add(runtime, "9001-1", "Bùi Văn Tám", points=PASS, phone="+84912000111")
+    add(runtime, "9001", "Trần Văn Hùng", points=FAIL_TOTAL)
+    add(runtime, "9001", "Lê Thị Mai", points=PASS, answered=4)
+    add(runtime, "9101", "Người Tỉnh Khác", points=PASS)
 
     # log in and read the dashboard
     log_in(browser, live, "xa")

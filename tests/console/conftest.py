@@ -9,11 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.auth import hash_password, stamp
+from bot.console.tally import VIETNAM
 from storage.models import Answer, Assessment, Citizen, Contact, Officer, Unit
 
 PASSWORD = "mat-khau-thu-10"
 PASSWORD_HASH = hash_password(PASSWORD)   # scrypt takes ~0.1 s: once, not per officer
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+# The year the console calls "this year" when a page is asked for no other: pages read the
+# real clock, so a test that relies on that default gives its citizens assessments of
+# THIS_YEAR (on 1 January, 2026's assessments become last year's). Tests that name their
+# year (?period=2026) keep NOW's.
+THIS_YEAR = datetime.now(VIETNAM).year
 # code, name, kind, parent code
 TREE = (("90", "Tỉnh Thử Nghiệm", "province", None),
         ("9001", "Xã An Bình", "commune", "90"),
@@ -135,10 +141,13 @@ def add_citizen(runtime, unit_code: str, name: str, *, points: list[int] | None 
         given = points[:answered] if answered is not None else points
         complete = len(given) == len(indicators)
         by_competence, total = {}, 0
+        # finished a day after registering; one who registered within the day, at once
+        finished = registered + timedelta(days=1)
+        finished = finished if finished <= datetime.now(timezone.utc) else registered
         assessment = Assessment(citizen_id=citizen.id, period=period, criteria_set=criteria.id,
                                 criteria_version=criteria.version, target_group=group,
                                 status="completed" if complete else "in_progress",
-                                started_at=registered, updated_at=registered + timedelta(days=1))
+                                started_at=registered, updated_at=finished)
         session.add(assessment)
         session.flush()
         for indicator, value in zip(indicators, given):
@@ -151,7 +160,7 @@ def add_citizen(runtime, unit_code: str, name: str, *, points: list[int] | None 
             assessment.total = total
             assessment.passed = total >= criteria.pass_rule.min_total and min(given) >= criteria.pass_rule.min_each
             assessment.competence_points = by_competence
-            assessment.completed_at = registered + timedelta(days=1)
+            assessment.completed_at = finished
         return Person(citizen.id, assessment.id)
 
 

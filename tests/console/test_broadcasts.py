@@ -12,7 +12,7 @@ from bot.delivery.dispatch import dispatch_pass
 from storage.models import AuditEntry, Broadcast, Contact, Officer, Outbox
 from tests.fake_zalo import zalo_settings
 
-from .conftest import PASS, add_citizen
+from .conftest import PASS, THIS_YEAR, add_citizen
 
 SMS_PRICE, ZNS_PRICE = 350.0, 220.0
 
@@ -62,19 +62,23 @@ def people(runtime, officers):
     ago (with a phone), 1 with a phone only, 1 with neither; in 9002 one more; in 9101
     (another province) one outsider."""
     made = {"recent": [], "old": [], "phone": [], "none": []}
+
+    def add(*args, **kwargs):   # of this year: what status targeting and placeholders read
+        return add_citizen(*args, period=THIS_YEAR, **kwargs)
+
     for i in range(3):
-        p = add_citizen(runtime, "9001", f"Gần Đây {i}", phone=f"+8491200000{i}")
+        p = add(runtime, "9001", f"Gần Đây {i}", phone=f"+8491200000{i}")
         wrote_on_zalo(runtime, p.citizen_id, timedelta(hours=1))
         made["recent"].append(p.citizen_id)
     for i in range(2):
-        p = add_citizen(runtime, "9001-1", f"Lâu Rồi {i}", phone=f"+8491210000{i}", points=PASS)
+        p = add(runtime, "9001-1", f"Lâu Rồi {i}", phone=f"+8491210000{i}", points=PASS)
         wrote_on_zalo(runtime, p.citizen_id, timedelta(days=10))
         made["old"].append(p.citizen_id)
-    made["phone"].append(add_citizen(runtime, "9001", "Chỉ Có Số", phone="+84912200000",
-                                     points=PASS[:4], answered=4).citizen_id)
-    made["none"].append(add_citizen(runtime, "9001", "Không Liên Lạc").citizen_id)
-    made["other_commune"] = add_citizen(runtime, "9002", "Xã Khác", phone="+84912300000").citizen_id
-    made["outsider"] = add_citizen(runtime, "9101", "Người Ngoài", phone="+84912400000").citizen_id
+    made["phone"].append(add(runtime, "9001", "Chỉ Có Số", phone="+84912200000",
+                             points=PASS[:4], answered=4).citizen_id)
+    made["none"].append(add(runtime, "9001", "Không Liên Lạc").citizen_id)
+    made["other_commune"] = add(runtime, "9002", "Xã Khác", phone="+84912300000").citizen_id
+    made["outsider"] = add(runtime, "9101", "Người Ngoài", phone="+84912400000").citizen_id
     return made
 
 

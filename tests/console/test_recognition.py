@@ -3,7 +3,7 @@ officer's scope only; the decision stored and audited; the citizen told through 
 channel in their own address form; deciding twice harmless."""
 
 import html
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, update
@@ -372,14 +372,15 @@ def test_a_return_fits_one_sms_for_a_typical_reason_and_is_never_cut(runtime, re
 def test_an_opted_out_or_deleted_citizen_is_not_told(runtime, client_as, queue):
     stays, leaves, deleted = queue["lan"], queue["binh"], queue["em"]
     client_as("xa").post_form("/admin/recognition/bulk", {
-        "action": "approve", "ids": [p.assessment_id for p in (stays, leaves, deleted)]})
+        "action": "approve", "ids": [p.assessment_id for p in (stays, leaves, deleted)],
+        "period": "2026"})
     with runtime.db.transaction() as session:
         session.execute(update(Citizen).where(Citizen.id == leaves.citizen_id).values(opted_out=True))
     # the pupil deletes their data (XÓA, then CÓ) through the bot
     with runtime.db.transaction() as session:
         session.add(Contact(channel="zalo", address="7700009", citizen_id=deleted.citizen_id,
                             last_inbound_at=NOW, created_at=NOW))
-    later = NOW + timedelta(days=20)
+    later = datetime.now(timezone.utc) + timedelta(minutes=5)   # the approvals were queued now
     receive(runtime, InboundMessage("zalo", "m-xoa", "zalo", "7700009", "XÓA"), later)
     receive(runtime, InboundMessage("zalo", "m-co", "zalo", "7700009", "CÓ"), later)
     with runtime.db.read() as session:

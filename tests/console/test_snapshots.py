@@ -4,18 +4,19 @@ change of units shows at once; citizens' activity when the scheduler's `figures`
 counts again; a commune is always counted live. Here "big" is 3 citizens."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, select
 
 from bot.config import ConfigError, Settings
 from bot.console import audit, snapshots
+from bot.console.figures import FIRST_PERIOD
 from bot.console.tally import VIETNAM
 from bot.jobs.schedule import run_job
 from storage.models import Assessment, Campaign, FigureSnapshot, Unit
 
-from .conftest import PASS, add_citizen
+from .conftest import PASS, THIS_YEAR, add_citizen
 
 BIG = 3
 
@@ -29,11 +30,19 @@ def app(make_app):
 def province(runtime, officers):
     """Four citizens of the test province: two passed (9001, 9002), one in progress, one
     not started: a big subtree; each commune alone is not."""
-    people = {"an": add_citizen(runtime, "9001", "Nguyễn Văn An", points=PASS),
-              "binh": add_citizen(runtime, "9002", "Trần Thị Bình", points=PASS),
-              "cuc": add_citizen(runtime, "9001", "Lê Thị Cúc", points=PASS, answered=4)}
-    people["dung"] = add_citizen(runtime, "9002", "Phạm Văn Dũng")
+    people = {"an": citizen(runtime, "9001", "Nguyễn Văn An", points=PASS),
+              "binh": citizen(runtime, "9002", "Trần Thị Bình", points=PASS),
+              "cuc": citizen(runtime, "9001", "Lê Thị Cúc", points=PASS, answered=4)}
+    people["dung"] = citizen(runtime, "9002", "Phạm Văn Dũng")
     return people
+
+
+def citizen(*args, **kwargs):
+    """Registered an hour ago (this year, even just after midnight on 1 January) and
+    assessed this year: the pages here read the real clock."""
+    now = datetime.now(VIETNAM)
+    registered = max(now - timedelta(hours=1), datetime(now.year, 1, 1, tzinfo=VIETNAM))
+    return add_citizen(*args, period=THIS_YEAR, registered=registered, **kwargs)
 
 
 def signed_in(runtime, client_as, username: str):
@@ -73,7 +82,7 @@ def test_a_big_subtree_reads_its_snapshot_until_the_job_counts_again(runtime, cl
     [kept] = stored(runtime)
     assert (kept.citizens, kept.period, kept.audit_mark) == (4, datetime.now(VIETNAM).year, 0)
 
-    add_citizen(runtime, "9001", "Võ Thị Em")                             # a citizen registers
+    citizen(runtime, "9001", "Võ Thị Em")                                 # a citizen registers
     again = figures(client)
     assert again["as_of"] == kept.computed_at.isoformat()
     assert again["totals"] == first["totals"]                             # not yet
@@ -126,7 +135,7 @@ def test_an_officers_decision_shows_at_once(make_app, runtime, client_as, provin
 
 
 def test_a_decision_elsewhere_leaves_the_snapshot_alone(runtime, client_as, province):
-    far = add_citizen(runtime, "9101", "Hoàng Văn Xa", points=PASS)
+    far = citizen(runtime, "9101", "Hoàng Văn Xa", points=PASS)
     tinh = signed_in(runtime, client_as, "tinh")
     before = figures(tinh)
     assert client_as("khac").post_form(f"/admin/assessments/{far.assessment_id}/approve").status_code == 303
@@ -171,7 +180,8 @@ def test_a_running_campaign_is_kept_with_its_window(make_app, runtime, client_as
     with runtime.db.transaction() as session:
         unit_id = session.scalar(select(Unit.id).where(Unit.code == "90"))
         session.add(Campaign(name="Tuần lễ học tập suốt đời", unit_id=unit_id,
-                             starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=3),
+                             starts_on=max(today - timedelta(days=30), date(today.year, 1, 1)),
+                             ends_on=today + timedelta(days=3),
                              created_at=datetime.now(timezone.utc)))
     tinh = signed_in(runtime, client_as, "tinh")
     tinh.get("/admin/")
@@ -233,7 +243,7 @@ def test_each_unit_period_and_campaign_window_has_its_own(runtime, client_as, pr
     year = datetime.now(VIETNAM).year
     figures(admin)                                 # everything
     figures(admin, unit="90")
-    figures(admin, unit="90", period=year - 1)     # registered later: nobody, not kept
+    figures(admin, unit="90", period=FIRST_PERIOD)  # registered later: nobody, not kept
     keys = [s.key for s in stored(runtime)]
     assert len(keys) == 2 and keys[0].startswith("*:") and keys[1].split(":")[:2] == [
         str(stored(runtime)[1].unit_id), str(year)]
@@ -243,7 +253,7 @@ def test_each_unit_period_and_campaign_window_has_its_own(runtime, client_as, pr
 
 
 def test_the_job_drops_what_nobody_reads_and_units_merged_away(runtime, client_as, province):
-    add_citizen(runtime, "9002", "Đỗ Văn Giang")
+    citizen(runtime, "9002", "Đỗ Văn Giang")
     client = signed_in(runtime, client_as, "tinh")
     figures(client)
     figures(client, unit="9002")                   # 3 citizens: kept too
